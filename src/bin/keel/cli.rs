@@ -1,0 +1,381 @@
+//! The command line and environment, tini-compatible.
+//!
+//! Options end at the first non-option or at `--`: `keel ls -l` runs `ls -l` (tini's getopt
+//! would permute and eat the `-l`). Environment variables act like their flags and are
+//! overridden by them; keel's `KEEL_*` names and tini's `TINI_*` names are both accepted.
+
+use crate::log::{self, Bytes, error};
+use crate::signal;
+use crate::sys::StrArray;
+use core::ffi::CStr;
+
+/// keel's exit codes of its own, besides the workload's status (documented in README.md).
+pub mod exit {
+    /// Bad command line or bad config: nothing was changed.
+    pub const USAGE: i32 = 2;
+    /// Setting up failed at run time (fork, mounts, cgroups…).
+    pub const SETUP: i32 = 125;
+    /// The program was found but could not be executed.
+    pub const NOT_EXECUTABLE: i32 = 126;
+    /// The program was not found.
+    pub const NOT_FOUND: i32 = 127;
+    /// keel panicked (a bug).
+    pub const INTERNAL: i32 = 70;
+}
+
+/// What keel does with the workload.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Fork it and supervise it (tini's job). The default.
+    Supervise,
+    /// Replace keel with it after setup (an init script's `exec "$@"`).
+    Exec,
+    /// Supervise it as the machine's init, then power off.
+    Machine,
+}
+
+/// Everything the command line, the environment and a config decide.
+pub struct Settings {
+    pub program: StrArray,
+    pub config: Option<&'static CStr>,
+    pub mode: Option<Mode>,
+    pub subreaper: bool,
+    pub parent_death_signal: Option<i32>,
+    pub kill_process_group: bool,
+    /// Exit codes reported as 0 (`-e`), as a 256-bit set.
+    pub remap_exit: [u64; 4],
+    pub verbosity: Option<u8>,
+    pub warn_on_reap: bool,
+    pub grace_ms: Option<u64>,
+    /// `rewrite[n]` is the signal forwarded when keel receives signal `n`; 0 drops it.
+    pub rewrite: [u8; signal::MAX as usize + 1],
+    pub keep_fds: bool,
+}
+
+pub enum Parsed {
+    Run(Settings),
+    /// `-h`, `--version`, `-l` or an error: exit with this code.
+    Exit(i32),
+}
+
+const USAGE: &str = "\
+Usage: keel [OPTIONS] [--] PROGRAM [ARGS...]
+Runs PROGRAM under a small PID 1 that forwards signals, reaps zombies, drains the
+processes left at the end, and exits with PROGRAM's status.
+
+  -c, --config FILE      binary config made by keel-gen (also KEEL_CONFIG)
+  -s                     be a child subreaper (automatic when keel is not PID 1)
+  -p SIGNAL              parent-death signal for keel itself (e.g. SIGKILL)
+  -g                     forward signals to PROGRAM's process group
+  -e CODE                report exit code CODE as 0 (repeatable)
+  -r, --rewrite FROM:TO  forward signal FROM as TO; TO 0 drops it (repeatable)
+      --grace DURATION   time between SIGTERM and SIGKILL when draining (default 5s)
+      --exec             replace keel with PROGRAM after setup: no supervisor
+      --machine          be the machine's init: mount /proc /sys /dev /run, power off
+      --keep-fds         pass descriptors >= 3 to PROGRAM (default: only LISTEN_FDS)
+  -v                     more messages (repeatable: -vv, -vvv)
+  -w                     warn about every zombie reaped
+  -l                     show the licence
+  -h, --help             show this help
+      --version          show the version (in tini's format, for docker info)
+
+Environment: KEEL_CONFIG, KEEL_VERBOSITY, KEEL_SUBREAPER, KEEL_KILL_PROCESS_GROUP
+(TINI_VERBOSITY, TINI_SUBREAPER and TINI_KILL_PROCESS_GROUP too).
+Exit status: PROGRAM's, or 128+N when a signal N killed it; 2 bad usage or config;
+125 setup failed; 126 PROGRAM not executable; 127 PROGRAM not found.
+";
+
+const LICENCE: &str = "\
+keel is distributed under the MIT License:
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of this
+software and associated documentation files (the \"Software\"), to deal in the Software
+without restriction, including without limitation the rights to use, copy, modify, merge,
+publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons
+to whom the Software is furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED.
+";
+
+/// `docker info` parses `tini version X`; the rest of the line names keel itself.
+const VERSION: &str = concat!(
+    "tini version ",
+    env!("CARGO_PKG_VERSION"),
+    "_keel - keel ",
+    env!("CARGO_PKG_VERSION"),
+    "\n"
+);
+
+impl Settings {
+    fn new() -> Settings {
+        let mut rewrite = [0; signal::MAX as usize + 1];
+        for (n, to) in rewrite.iter_mut().enumerate() {
+            *to = n as u8;
+        }
+        Settings {
+            program: StrArray::EMPTY,
+            config: None,
+            mode: None,
+            subreaper: false,
+            parent_death_signal: None,
+            kill_process_group: false,
+            remap_exit: [0; 4],
+            verbosity: None,
+            warn_on_reap: false,
+            grace_ms: None,
+            rewrite,
+            keep_fds: false,
+        }
+    }
+
+    /// Whether exit code `code` is reported as 0.
+    pub fn remaps(&self, code: u8) -> bool {
+        self.remap_exit[usize::from(code / 64)] & (1 << (code % 64)) != 0
+    }
+
+    fn add_remap(&mut self, code: u8) {
+        self.remap_exit[usize::from(code / 64)] |= 1 << (code % 64);
+    }
+}
+
+/// Reads the command line, then the environment for what the command line left unset.
+pub fn parse(args: StrArray, env: StrArray) -> Parsed {
+    let mut s = Settings::new();
+    let mut i = 1;
+    let mut verbose: u8 = 0;
+    while let Some(arg) = args.get(i) {
+        let arg = arg.to_bytes();
+        if arg == b"--" {
+            i += 1;
+            break;
+        }
+        if !arg.starts_with(b"-") || arg == b"-" {
+            break;
+        }
+        i += 1;
+        if let Some(long) = arg.strip_prefix(b"--") {
+            let (name, inline) = match long.iter().position(|&c| c == b'=') {
+                Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
+                None => (long, None),
+            };
+            let mut value = || match inline {
+                Some(v) => Some(v),
+                None => {
+                    i += 1;
+                    args.get(i - 1).map(CStr::to_bytes)
+                }
+            };
+            let ok = match name {
+                b"help" => return usage_ok(),
+                b"version" => return print_ok(VERSION),
+                b"exec" => set_mode(&mut s, Mode::Exec),
+                b"machine" => set_mode(&mut s, Mode::Machine),
+                b"keep-fds" => flag(&mut s.keep_fds),
+                b"config" => match value() {
+                    // The inline form's value is not NUL-terminated on its own; take it from argv.
+                    Some(_) if inline.is_some() => {
+                        return bad(b"--config=FILE: write --config FILE");
+                    }
+                    Some(_) => {
+                        s.config = args.get(i - 1);
+                        true
+                    }
+                    None => false,
+                },
+                b"grace" => value()
+                    .and_then(parse_duration)
+                    .map(|ms| s.grace_ms = Some(ms))
+                    .is_some(),
+                b"rewrite" => value().is_some_and(|v| add_rewrite(&mut s, v)),
+                _ => return bad_option(arg),
+            };
+            if !ok {
+                return bad_value(arg);
+            }
+            continue;
+        }
+        // A cluster of short options: `-vvv`, `-sg`, `-e143`, `-e 143`.
+        let mut j = 1;
+        while let Some(&c) = arg.get(j) {
+            j += 1;
+            if matches!(c, b'c' | b'p' | b'e' | b'r') {
+                let value = if j < arg.len() {
+                    let v = &arg[j..];
+                    j = arg.len();
+                    Some(v)
+                } else {
+                    i += 1;
+                    args.get(i - 1).map(CStr::to_bytes)
+                };
+                let ok = match (c, value) {
+                    (b'c', Some(_)) if j == arg.len() && arg.len() > 2 => {
+                        return bad(b"-cFILE: write -c FILE");
+                    }
+                    (b'c', Some(_)) => {
+                        s.config = args.get(i - 1);
+                        true
+                    }
+                    (b'p', Some(v)) => signal::parse(v)
+                        .map(|n| s.parent_death_signal = Some(n))
+                        .is_some(),
+                    (b'e', Some(v)) => match signal::number(v) {
+                        Some(code @ 0..=255) => {
+                            s.add_remap(code as u8);
+                            true
+                        }
+                        _ => false,
+                    },
+                    (b'r', Some(v)) => add_rewrite(&mut s, v),
+                    _ => false,
+                };
+                if !ok {
+                    return bad_value(&[b'-', c]);
+                }
+                continue;
+            }
+            match c {
+                b'h' => return usage_ok(),
+                b'l' => return print_ok(LICENCE),
+                b's' => s.subreaper = true,
+                b'g' => s.kill_process_group = true,
+                b'w' => s.warn_on_reap = true,
+                b'v' => verbose = verbose.saturating_add(1),
+                _ => return bad_option(&[b'-', c]),
+            }
+        }
+    }
+    s.program = args.tail(i);
+    if verbose > 0 {
+        s.verbosity = Some(1 + verbose);
+    }
+    read_env(&mut s, env);
+    Parsed::Run(s)
+}
+
+/// Environment variables fill in what the command line did not say.
+fn read_env(s: &mut Settings, env: StrArray) {
+    let var = |keel: &[u8], tini: &[u8]| lookup(env, keel).or_else(|| lookup(env, tini));
+    s.subreaper |= var(b"KEEL_SUBREAPER", b"TINI_SUBREAPER").is_some();
+    s.kill_process_group |= var(b"KEEL_KILL_PROCESS_GROUP", b"TINI_KILL_PROCESS_GROUP").is_some();
+    if s.verbosity.is_none() {
+        s.verbosity = var(b"KEEL_VERBOSITY", b"TINI_VERBOSITY")
+            .and_then(signal::number)
+            .map(|n| n.min(9) as u8);
+    }
+    if s.config.is_none() {
+        s.config = lookup_cstr(env, b"KEEL_CONFIG");
+    }
+}
+
+/// The value of `name` in `env`.
+pub fn lookup(env: StrArray, name: &[u8]) -> Option<&'static [u8]> {
+    env.iter().find_map(|entry| {
+        let entry = entry.to_bytes();
+        entry.strip_prefix(name)?.strip_prefix(b"=")
+    })
+}
+
+/// The value of `name` as a NUL-terminated string (it ends where the entry ends).
+fn lookup_cstr(env: StrArray, name: &[u8]) -> Option<&'static CStr> {
+    env.iter().find_map(|entry| {
+        let rest = entry
+            .to_bytes_with_nul()
+            .strip_prefix(name)?
+            .strip_prefix(b"=")?;
+        CStr::from_bytes_with_nul(rest)
+            .ok()
+            .filter(|v| !v.is_empty())
+    })
+}
+
+fn set_mode(s: &mut Settings, mode: Mode) -> bool {
+    s.mode = Some(mode);
+    true
+}
+
+fn flag(f: &mut bool) -> bool {
+    *f = true;
+    true
+}
+
+/// `FROM:TO` with signal names or numbers; `TO` may be 0 to drop the signal.
+fn add_rewrite(s: &mut Settings, spec: &[u8]) -> bool {
+    let Some(colon) = spec.iter().position(|&c| c == b':') else {
+        return false;
+    };
+    let (from, to) = (&spec[..colon], &spec[colon + 1..]);
+    let to = if to == b"0" {
+        Some(0)
+    } else {
+        signal::parse(to)
+    };
+    match (signal::parse(from), to) {
+        (Some(from), Some(to)) => {
+            s.rewrite[from as usize] = to as u8;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// `500ms`, `5s`, `2m`, or plain seconds.
+pub fn parse_duration(text: &[u8]) -> Option<u64> {
+    let (digits, scale) = if let Some(d) = text.strip_suffix(b"ms") {
+        (d, 1)
+    } else if let Some(d) = text.strip_suffix(b"s") {
+        (d, 1000)
+    } else if let Some(d) = text.strip_suffix(b"m") {
+        (d, 60_000)
+    } else {
+        (text, 1000)
+    };
+    signal::number(digits).map(|n| n as u64 * scale)
+}
+
+fn print_ok(text: &str) -> Parsed {
+    let _ = rustix::io::write(crate::sys::stdio(1), text.as_bytes());
+    Parsed::Exit(0)
+}
+
+fn usage_ok() -> Parsed {
+    print_ok(USAGE)
+}
+
+fn usage_error() -> Parsed {
+    let _ = rustix::io::write(crate::sys::stdio(2), USAGE.as_bytes());
+    Parsed::Exit(exit::USAGE)
+}
+
+fn bad(what: &[u8]) -> Parsed {
+    error!("{}", Bytes(what));
+    usage_error()
+}
+
+fn bad_option(option: &[u8]) -> Parsed {
+    error!("unknown option '{}'", Bytes(option));
+    usage_error()
+}
+
+fn bad_value(option: &[u8]) -> Parsed {
+    error!("option '{}' needs a valid value", Bytes(option));
+    usage_error()
+}
+
+/// For `log::Bytes` users that want the usage text after their own message.
+pub fn missing_program() -> i32 {
+    error!("no program to run: keel [OPTIONS] [--] PROGRAM [ARGS...]");
+    match usage_error() {
+        Parsed::Exit(code) => code,
+        Parsed::Run(_) => exit::USAGE,
+    }
+}
+
+/// Applies the verbosity decided by the command line, the environment or the config.
+pub fn apply_verbosity(s: &Settings) {
+    if let Some(level) = s.verbosity {
+        log::set_verbosity(level);
+    }
+}

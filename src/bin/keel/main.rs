@@ -1,0 +1,70 @@
+//! keel: a tiny static PID 1. No libc, no allocator: its own `_start`, raw syscalls where
+//! rustix has none (all in `sys`), and messages formatted with ufmt into stack buffers.
+//!
+//! The boot path, in the order it runs: [`cli`] (and, later, the config) →
+//! [`machine`] mounts when keel is the machine's init → [`process`] hygiene →
+//! [`exec`] the workload directly, or [`supervise`] it.
+#![no_std]
+#![no_main]
+
+mod cli;
+mod drain;
+mod exec;
+mod log;
+mod machine;
+mod process;
+mod signal;
+mod supervise;
+mod sys;
+
+use cli::{Mode, Parsed, exit};
+use log::error;
+
+/// Called by `sys::entry` with the initial stack's argv and envp; returns keel's exit status.
+fn main(args: sys::StrArray, env: sys::StrArray) -> i32 {
+    let kernel_init = machine::is_kernel_init();
+    let status = run(args, env, kernel_init);
+    if machine::active() {
+        machine::power_off(status);
+    }
+    status
+}
+
+fn run(args: sys::StrArray, env: sys::StrArray, kernel_init: bool) -> i32 {
+    let s = match cli::parse(args, env) {
+        Parsed::Run(s) => s,
+        Parsed::Exit(status) => return status,
+    };
+    cli::apply_verbosity(&s);
+    let mode = s.mode.unwrap_or(if kernel_init {
+        Mode::Machine
+    } else {
+        Mode::Supervise
+    });
+    if mode == Mode::Machine {
+        machine::activate();
+    }
+    if s.program.len() == 0 {
+        return cli::missing_program();
+    }
+    if mode == Mode::Machine {
+        machine::mount_api_filesystems();
+    }
+    process::close_inherited_fds(&s, env);
+    match mode {
+        Mode::Exec => process::exec_workload(&s, env, None),
+        Mode::Supervise | Mode::Machine => supervise::run(&s, env),
+    }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    match info.location() {
+        Some(at) => error!("internal error at {}:{}", at.file(), at.line()),
+        None => error!("internal error"),
+    }
+    if machine::active() {
+        machine::power_off(exit::INTERNAL);
+    }
+    sys::exit_group(exit::INTERNAL)
+}

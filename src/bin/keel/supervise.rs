@@ -1,0 +1,302 @@
+//! Supervision, tini's job done without polling: keel forks the workload, then sleeps in
+//! `rt_sigtimedwait` until a signal arrives, forwards it, reaps every zombie, and exits with the
+//! main child's status once everything below it is gone.
+//!
+//! Every signal is blocked in keel, so none can kill or stop it: blocked signals are queued
+//! even for a pid-namespace init and even when their disposition is "ignore". Faults raised by
+//! keel's own code are still fatal (the kernel unblocks them), but the same signals sent with
+//! kill(2) — `kill -SEGV 1` — arrive here and are forwarded like any other.
+//!
+//! The end is a drain: when the main child has exited, every remaining process gets SIGTERM
+//! (and SIGCONT, so stopped ones can act on it); after the grace period, SIGKILL. A stop signal
+//! (SIGTERM) sent to keel is forwarded and starts the same grace clock, so a workload that
+//! ignores it is killed when the grace ends.
+
+use crate::cli::{Settings, exit};
+use crate::log::{self, Bytes, Error, error, say};
+use crate::signal::Name;
+use crate::{drain, process, sys};
+use linux_raw_sys::general::{SIGCHLD, SIGCONT, SIGKILL, SIGTERM};
+use rustix::io::Errno;
+use rustix::process::{Pid, WaitOptions, WaitStatus};
+
+/// The default grace period between SIGTERM and SIGKILL.
+pub const DEFAULT_GRACE_MS: u64 = 5000;
+/// How long keel waits for SIGKILLed processes to be reaped before it gives up on them.
+const KILL_WAIT_MS: u64 = 1000;
+
+pub fn run(s: &Settings, env: sys::StrArray) -> i32 {
+    let own = rustix::process::getpid();
+    if !own.is_init() {
+        // Orphans of the workload must come back to keel to be reaped and drained.
+        if let Err(e) = rustix::process::set_child_subreaper(Some(own)) {
+            if s.subreaper {
+                error!("subreaper: prctl(PR_SET_CHILD_SUBREAPER): {}", Error(e));
+                return exit::SETUP;
+            }
+            say!(
+                log::WARN,
+                "subreaper: prctl(PR_SET_CHILD_SUBREAPER): {}; orphans will not be reaped",
+                Error(e)
+            );
+        }
+    }
+    if let Some(sig) = s.parent_death_signal {
+        if let Err(e) = rustix::process::set_parent_process_death_signal(Some(sys::signal(sig))) {
+            error!("parent death signal {}: {}", Name(sig), Error(e));
+            return exit::SETUP;
+        }
+    }
+    let caller_mask = sys::set_signal_mask(sys::ALL_SIGNALS);
+    // With SIGCHLD ignored the kernel would reap children itself and keel would never learn
+    // the workload's status; the child gets the caller's disposition back.
+    let sigchld_ignored = sys::set_signal_ignored(SIGCHLD as i32, false);
+
+    let child = match sys::fork() {
+        Err(e) => {
+            error!("fork: {}", Error(e));
+            return exit::SETUP;
+        }
+        Ok(None) => {
+            let status = start_child(s, env, own, caller_mask, sigchld_ignored);
+            sys::exit_group(status)
+        }
+        Ok(Some(pid)) => pid,
+    };
+    // Also from this side, so a signal forwarded to the group cannot race the child's setpgid.
+    let _ = rustix::process::setpgid(Some(child), Some(child));
+    // keel holds nothing open and keeps no directory busy (it would block an unmount).
+    let _ = sys::close_from(3);
+    let _ = rustix::process::chdir(c"/");
+    if let Some(name) = s.program.get(0) {
+        say!(
+            log::INFO,
+            "Spawned child process '{}' with pid '{}'",
+            Bytes(name.to_bytes()),
+            child.as_raw_nonzero().get()
+        );
+    }
+    Supervisor::new(s, own.as_raw_nonzero().get(), child).run()
+}
+
+/// In the forked child: become a process-group leader in the terminal's foreground, give back
+/// the caller's signal state exactly, and exec. Returns only with an exit status on failure.
+fn start_child(
+    s: &Settings,
+    env: sys::StrArray,
+    parent: Pid,
+    mask: sys::SigSet,
+    sigchld_ignored: bool,
+) -> i32 {
+    let _ = rustix::process::setpgid(None, None);
+    let stdin = crate::sys::stdio(0);
+    if rustix::termios::isatty(stdin) {
+        // SIGTTOU is still blocked here, so a background keel may hand the terminal over.
+        match rustix::termios::tcsetpgrp(stdin, rustix::process::getpid()) {
+            Ok(()) | Err(Errno::NOTTY | Errno::NXIO) => {}
+            Err(e) => {
+                error!("tcsetpgrp stdin: {}", Error(e));
+                return exit::SETUP;
+            }
+        }
+    }
+    if sigchld_ignored {
+        sys::set_signal_ignored(SIGCHLD as i32, true);
+    }
+    sys::set_signal_mask(mask);
+    process::exec_workload(s, env, Some(parent))
+}
+
+struct Supervisor<'a> {
+    s: &'a Settings,
+    own: i32,
+    child: Pid,
+    /// Where forwarded signals go: the child, or its process group (`-g`).
+    target: i32,
+    /// The main child's status, once reaped.
+    status: Option<i32>,
+    /// Whether the rest has had its SIGTERM.
+    draining: bool,
+    /// When the grace period ends (monotonic ms), once a drain or a stop signal started it.
+    deadline: Option<u64>,
+    /// Whether the rest has had its SIGKILL.
+    killed: bool,
+}
+
+impl Supervisor<'_> {
+    fn new(s: &Settings, own: i32, child: Pid) -> Supervisor<'_> {
+        let raw = child.as_raw_nonzero().get();
+        let target = if s.kill_process_group { -raw } else { raw };
+        Supervisor {
+            s,
+            own,
+            child,
+            target,
+            status: None,
+            draining: false,
+            deadline: None,
+            killed: false,
+        }
+    }
+
+    fn run(mut self) -> i32 {
+        while self.reap() {
+            if self.status.is_some() && !self.draining {
+                self.drain();
+            }
+            let now = sys::monotonic_ms();
+            let timeout = match self.deadline {
+                Some(deadline) if now >= deadline => {
+                    if self.killed {
+                        say!(
+                            log::WARN,
+                            "drain: processes still present {} ms after SIGKILL; exiting",
+                            KILL_WAIT_MS
+                        );
+                        break;
+                    }
+                    self.kill_rest();
+                    continue;
+                }
+                Some(deadline) => Some(deadline - now),
+                None => None,
+            };
+            match sys::sigtimedwait(sys::ALL_SIGNALS, timeout) {
+                Ok(info) => self.on_signal(&info),
+                Err(Errno::AGAIN | Errno::INTR) => {}
+                Err(e) => {
+                    error!("rt_sigtimedwait: {}", Error(e));
+                    break;
+                }
+            }
+        }
+        self.exit_status()
+    }
+
+    /// Reaps every zombie (SIGCHLDs coalesce, so one signal may stand for many). Returns
+    /// whether any child is left.
+    fn reap(&mut self) -> bool {
+        loop {
+            match rustix::process::wait(WaitOptions::NOHANG) {
+                Ok(Some((pid, status))) if pid == self.child => {
+                    self.status = Some(self.report(status))
+                }
+                Ok(Some((pid, _))) => {
+                    if self.s.warn_on_reap {
+                        say!(
+                            log::WARN,
+                            "Reaped zombie process with pid={}",
+                            pid.as_raw_nonzero().get()
+                        );
+                    }
+                }
+                Ok(None) => return true,
+                Err(Errno::INTR) => {}
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// The main child's status as a shell reports it: the exit code, or 128+N for signal N.
+    fn report(&self, status: WaitStatus) -> i32 {
+        if let Some(sig) = status.terminating_signal() {
+            say!(
+                log::INFO,
+                "Main child exited with signal (with signal '{}')",
+                Name(sig)
+            );
+            128 + sig
+        } else {
+            let code = status.exit_status().unwrap_or(0);
+            say!(
+                log::INFO,
+                "Main child exited normally (with status '{}')",
+                code
+            );
+            code
+        }
+    }
+
+    fn on_signal(&mut self, info: &sys::SigInfo) {
+        let sig = info.signo;
+        // SIGCHLD only wakes the loop up to reap. A signal keel sent itself (SIGPIPE from a
+        // write to a closed stderr) is not the workload's business.
+        if sig == SIGCHLD as i32 || (info.code <= 0 && info.pid == self.own) {
+            return;
+        }
+        if self.status.is_some() {
+            say!(
+                log::DEBUG,
+                "Not forwarding {}: the main child has exited",
+                Name(sig)
+            );
+            return;
+        }
+        let to = self
+            .s
+            .rewrite
+            .get(sig as usize)
+            .copied()
+            .map_or(sig, i32::from);
+        if to == 0 {
+            say!(log::DEBUG, "Dropping {} (rewritten to 0)", Name(sig));
+            return;
+        }
+        say!(
+            log::DEBUG,
+            "Passing {} to the child as {}",
+            Name(sig),
+            Name(to)
+        );
+        if let Err(e) = sys::kill(self.target, to) {
+            if e != Errno::SRCH {
+                say!(
+                    log::WARN,
+                    "forward {} to {}: {}",
+                    Name(to),
+                    self.target,
+                    Error(e)
+                );
+            }
+        }
+        if sig == SIGTERM as i32 && self.deadline.is_none() {
+            self.deadline = Some(sys::monotonic_ms() + self.grace());
+        }
+    }
+
+    fn grace(&self) -> u64 {
+        self.s.grace_ms.unwrap_or(DEFAULT_GRACE_MS)
+    }
+
+    /// The main child is gone but others are left: SIGTERM them and start the grace clock.
+    fn drain(&mut self) {
+        self.draining = true;
+        let group = self.child.as_raw_nonzero().get();
+        let n = drain::signal_rest(self.own, group, SIGTERM as i32);
+        drain::signal_rest(self.own, group, SIGCONT as i32);
+        say!(
+            log::INFO,
+            "drain: sent SIGTERM to the remaining processes ({})",
+            n
+        );
+        if self.deadline.is_none() {
+            self.deadline = Some(sys::monotonic_ms() + self.grace());
+        }
+    }
+
+    fn kill_rest(&mut self) {
+        let n = drain::signal_rest(self.own, self.child.as_raw_nonzero().get(), SIGKILL as i32);
+        say!(log::INFO, "drain: grace period over, sent SIGKILL ({})", n);
+        self.killed = true;
+        self.deadline = Some(sys::monotonic_ms() + KILL_WAIT_MS);
+    }
+
+    fn exit_status(&self) -> i32 {
+        match self.status {
+            Some(code) if (0..=255).contains(&code) && self.s.remaps(code as u8) => 0,
+            Some(code) => code & 0xff,
+            // Only when waiting failed in a way that should not happen.
+            None => exit::SETUP,
+        }
+    }
+}
