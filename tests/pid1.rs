@@ -21,13 +21,19 @@ fn keel(args: &[&str]) -> Command {
 /// keel as PID 1 of a new pid namespace, with its own /proc.
 fn keel_pid1(args: &[&str]) -> Command {
     let mut cmd = Command::new("unshare");
-    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", KEEL]).args(args).stdin(Stdio::null());
+    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child", KEEL])
+        .args(args)
+        .stdin(Stdio::null());
     cmd
 }
 
 /// Runs to completion, killing it (and failing) after `TIMEOUT`.
 fn run(cmd: &mut Command) -> Output {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     let start = Instant::now();
     while child.try_wait().expect("try_wait").is_none() {
         if start.elapsed() > TIMEOUT {
@@ -40,7 +46,9 @@ fn run(cmd: &mut Command) -> Output {
 }
 
 fn status(out: &Output) -> i32 {
-    out.status.code().unwrap_or_else(|| panic!("killed by a signal: {out:?}"))
+    out.status
+        .code()
+        .unwrap_or_else(|| panic!("killed by a signal: {out:?}"))
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -56,7 +64,11 @@ struct Running {
 
 impl Running {
     fn start(cmd: &mut Command) -> Running {
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
         let (tx, lines) = channel();
         let stdout = child.stdout.take().expect("stdout");
         std::thread::spawn(move || {
@@ -66,7 +78,11 @@ impl Running {
                 }
             }
         });
-        Running { child, lines, seen: Vec::new() }
+        Running {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
     }
 
     /// Waits for a stdout line equal to `want`.
@@ -93,15 +109,23 @@ impl Running {
         if !under_unshare {
             return pid;
         }
-        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).expect("children");
-        children.split_whitespace().next().expect("unshare's child").parse().expect("pid")
+        let children =
+            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).expect("children");
+        children
+            .split_whitespace()
+            .next()
+            .expect("unshare's child")
+            .parse()
+            .expect("pid")
     }
 
     fn finish(mut self) -> (i32, String, Vec<String>) {
         let start = Instant::now();
         let code = loop {
             if let Some(st) = self.child.try_wait().expect("try_wait") {
-                break st.code().unwrap_or_else(|| panic!("keel killed by a signal: {st:?}"));
+                break st
+                    .code()
+                    .unwrap_or_else(|| panic!("keel killed by a signal: {st:?}"));
             }
             if start.elapsed() > TIMEOUT {
                 let _ = self.child.kill();
@@ -128,7 +152,11 @@ fn kill(pid: i32, sig: i32) {
 fn trapping(signals: &[&str]) -> String {
     let mut script = String::new();
     for (i, s) in signals.iter().enumerate() {
-        let exit = if i + 1 == signals.len() { "; exit 5" } else { "" };
+        let exit = if i + 1 == signals.len() {
+            "; exit 5"
+        } else {
+            ""
+        };
         script.push_str(&format!("trap 'echo got {s}{exit}' {s}\n"));
     }
     script.push_str("echo ready\nwhile :; do sleep 0.01; done\n");
@@ -156,9 +184,20 @@ fn a_signal_death_gives_128_plus_n() {
 
 #[test]
 fn remapped_exit_codes_become_zero() {
-    assert_eq!(status(&run(&mut keel(&["-e", "143", "-e", "3", "--", "sh", "-c", "exit 3"]))), 0);
-    assert_eq!(status(&run(&mut keel(&["-e143", "--", "sh", "-c", "kill $$"]))), 0);
-    assert_eq!(status(&run(&mut keel(&["-e", "143", "--", "sh", "-c", "exit 4"]))), 4);
+    assert_eq!(
+        status(&run(&mut keel(&[
+            "-e", "143", "-e", "3", "--", "sh", "-c", "exit 3"
+        ]))),
+        0
+    );
+    assert_eq!(
+        status(&run(&mut keel(&["-e143", "--", "sh", "-c", "kill $$"]))),
+        0
+    );
+    assert_eq!(
+        status(&run(&mut keel(&["-e", "143", "--", "sh", "-c", "exit 4"]))),
+        4
+    );
 }
 
 #[test]
@@ -175,7 +214,10 @@ fn exec_failures_give_127_and_126_with_the_reason() {
     std::fs::write(&plain, "data").expect("write");
     let out = run(&mut keel(&["--", plain.to_str().expect("utf-8")]));
     assert_eq!(status(&out), 126);
-    assert!(text(&out.stderr).ends_with("keel-test-not-executable: EACCES (Permission denied)\n"), "{out:?}");
+    assert!(
+        text(&out.stderr).ends_with("keel-test-not-executable: EACCES (Permission denied)\n"),
+        "{out:?}"
+    );
     let out = run(&mut keel(&["--", "/"]));
     assert_eq!(status(&out), 126);
 }
@@ -190,9 +232,15 @@ fn programs_are_found_in_path() {
 
 fn forwards_every_signal(under_unshare: bool) {
     // Sent with kill(2): SEGV and ABRT must reach the child, never kill keel.
-    let signals = ["HUP", "INT", "USR1", "WINCH", "SEGV", "ABRT", "40", "QUIT", "TERM", "USR2"];
+    let signals = [
+        "HUP", "INT", "USR1", "WINCH", "SEGV", "ABRT", "40", "QUIT", "TERM", "USR2",
+    ];
     let script = trapping(&signals);
-    let mut cmd = if under_unshare { keel_pid1(&["sh", "-c", &script]) } else { keel(&["sh", "-c", &script]) };
+    let mut cmd = if under_unshare {
+        keel_pid1(&["sh", "-c", &script])
+    } else {
+        keel(&["sh", "-c", &script])
+    };
     let mut init = Running::start(&mut cmd);
     init.expect("ready");
     let pid = init.keel_pid(under_unshare);
@@ -229,7 +277,17 @@ fn forwards_every_signal_as_pid1() {
 #[test]
 fn rewrites_and_drops_signals() {
     let script = trapping(&["USR1", "QUIT"]);
-    let mut init = Running::start(&mut keel(&["-r", "TERM:QUIT", "--rewrite", "HUP:0", "-r", "SIGUSR2:USR1", "sh", "-c", &script]));
+    let mut init = Running::start(&mut keel(&[
+        "-r",
+        "TERM:QUIT",
+        "--rewrite",
+        "HUP:0",
+        "-r",
+        "SIGUSR2:USR1",
+        "sh",
+        "-c",
+        &script,
+    ]));
     init.expect("ready");
     let pid = init.keel_pid(false);
     kill(pid, libc::SIGHUP); // dropped: the script would die of it
@@ -282,22 +340,36 @@ fn parent_death_signal_reaches_keel() {
     // keel's parent (a shell) exits; keel gets USR1 and forwards it to the workload.
     let inner = trapping(&["USR1"]);
     let outer = format!("{KEEL} -p SIGUSR1 -- sh -c \"$0\" & sleep 0.5; exit 0");
-    let mut init = Running::start(Command::new("sh").args(["-c", &outer, &inner]).stdin(Stdio::null()));
+    let mut init = Running::start(
+        Command::new("sh")
+            .args(["-c", &outer, &inner])
+            .stdin(Stdio::null()),
+    );
     init.expect("ready");
     init.expect("got USR1");
     assert_eq!(init.finish().0, 0);
     let out = run(&mut keel(&["-p", "NOTASIGNAL", "true"]));
     assert_eq!(status(&out), 2);
-    assert!(text(&out.stderr).contains("option '-p' needs a valid value"), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("option '-p' needs a valid value"),
+        "{out:?}"
+    );
 }
 
 fn reaps_orphans(under_unshare: bool) {
     // Five grandchildren orphaned at once: each comes back to keel and is reaped.
     let script = "for i in 1 2 3 4 5; do (sleep 0.2 &); done; sleep 1";
     let args = ["-w", "sh", "-c", script];
-    let out = run(&mut if under_unshare { keel_pid1(&args) } else { keel(&args) });
+    let out = run(&mut if under_unshare {
+        keel_pid1(&args)
+    } else {
+        keel(&args)
+    });
     assert_eq!(status(&out), 0);
-    let reaped = text(&out.stderr).lines().filter(|l| l.starts_with("keel: warning: Reaped zombie process with pid=")).count();
+    let reaped = text(&out.stderr)
+        .lines()
+        .filter(|l| l.starts_with("keel: warning: Reaped zombie process with pid="))
+        .count();
     assert_eq!(reaped, 5, "{}", text(&out.stderr));
 }
 
@@ -325,20 +397,37 @@ fn drains(under_unshare: bool) {
     let script = "sh -c \"trap 'echo bg cleaned up; exit 0' TERM; echo bg ready; while :; do sleep 0.01; done\" & \
                   while ! [ -e /proc/$!/status ]; do sleep 0.01; done; sleep 0.2; exit 3";
     let args = ["--grace", "5s", "sh", "-c", script];
-    let out = run(&mut if under_unshare { keel_pid1(&args) } else { keel(&args) });
+    let out = run(&mut if under_unshare {
+        keel_pid1(&args)
+    } else {
+        keel(&args)
+    });
     assert_eq!(status(&out), 3, "{out:?}");
     assert!(text(&out.stdout).contains("bg cleaned up"), "{out:?}");
 
     // One that ignores TERM is killed when the grace period ends. Its command line carries a
     // marker so the test can check it is gone.
-    let marker = if under_unshare { "drain-marker-pid1" } else { "drain-marker-subreaper" };
-    let script = format!("sh -c \"trap '' TERM; while :; do sleep 0.01; done\" {marker} & sleep 0.2; exit 4");
+    let marker = if under_unshare {
+        "drain-marker-pid1"
+    } else {
+        "drain-marker-subreaper"
+    };
+    let script = format!(
+        "sh -c \"trap '' TERM; while :; do sleep 0.01; done\" {marker} & sleep 0.2; exit 4"
+    );
     let args = ["--grace", "300ms", "sh", "-c", &script];
     let start = Instant::now();
-    let out = run(&mut if under_unshare { keel_pid1(&args) } else { keel(&args) });
+    let out = run(&mut if under_unshare {
+        keel_pid1(&args)
+    } else {
+        keel(&args)
+    });
     let took = start.elapsed();
     assert_eq!(status(&out), 4, "{out:?}");
-    assert!(took >= Duration::from_millis(450), "drain did not wait for the grace: {took:?}");
+    assert!(
+        took >= Duration::from_millis(450),
+        "drain did not wait for the grace: {took:?}"
+    );
     assert!(took < Duration::from_secs(4), "drain took {took:?}");
     let left = run(Command::new("pgrep").args(["-f", &format!("^sh -c trap '' TERM.* {marker}$")]));
     assert_eq!(text(&left.stdout), "", "left running after the drain");
@@ -356,7 +445,13 @@ fn drains_as_pid1() {
 
 #[test]
 fn a_stop_signal_ignored_by_the_workload_ends_with_sigkill_after_the_grace() {
-    let mut init = Running::start(&mut keel(&["--grace", "200ms", "sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.01; done"]));
+    let mut init = Running::start(&mut keel(&[
+        "--grace",
+        "200ms",
+        "sh",
+        "-c",
+        "trap '' TERM; echo ready; while :; do sleep 0.01; done",
+    ]));
     init.expect("ready");
     let start = Instant::now();
     kill(init.keel_pid(false), libc::SIGTERM);
@@ -372,17 +467,25 @@ fn inherited_descriptors_are_closed_unless_kept() {
     let script = format!("exec 7</dev/null 9</dev/null; exec {KEEL} \"$@\" -- sh -c \"$0\"");
     let fds_with = |extra: &[&str]| {
         let out = run(Command::new("sh").args(["-c", &script, list]).args(extra));
-        text(&out.stdout).split_whitespace().map(str::to_string).collect::<Vec<_>>()
+        text(&out.stdout)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
     };
     assert_eq!(fds_with(&[]), ["0", "1", "2", "3"]);
     let kept = fds_with(&["--keep-fds"]);
-    assert!(kept.contains(&"7".to_string()) && kept.contains(&"9".to_string()), "{kept:?}");
+    assert!(
+        kept.contains(&"7".to_string()) && kept.contains(&"9".to_string()),
+        "{kept:?}"
+    );
 }
 
 #[test]
 fn socket_activation_fds_and_listen_pid_pass_to_the_child() {
     let inner = "echo $LISTEN_PID $$; ls /proc/self/fd | sort -n | tr '\\n' ' '";
-    let script = format!("exec 3</dev/null 4</dev/null 5</dev/null; LISTEN_PID=$$ LISTEN_FDS=2 exec {KEEL} -- sh -c \"$0\"");
+    let script = format!(
+        "exec 3</dev/null 4</dev/null 5</dev/null; LISTEN_PID=$$ LISTEN_FDS=2 exec {KEEL} -- sh -c \"$0\""
+    );
     let out = run(Command::new("sh").args(["-c", &script, inner]));
     let stdout = text(&out.stdout);
     let mut lines = stdout.lines();
@@ -420,9 +523,19 @@ fn signal_mask_and_ignored_dispositions_are_restored_exactly() {
     let mut args = vec!["--", "grep"];
     args.extend(show);
     let through_keel = run(&mut with_odd_signal_state(KEEL, &args));
-    assert_eq!(status(&through_keel), 0, "with SIGCHLD ignored keel must still see the status: {through_keel:?}");
+    assert_eq!(
+        status(&through_keel),
+        0,
+        "with SIGCHLD ignored keel must still see the status: {through_keel:?}"
+    );
     let direct = text(&direct.stdout);
-    assert!(direct.contains(&format!("SigBlk:\t{:016x}", (1u64 << (libc::SIGUSR1 - 1)) | (1 << 39))), "{direct}");
+    assert!(
+        direct.contains(&format!(
+            "SigBlk:\t{:016x}",
+            (1u64 << (libc::SIGUSR1 - 1)) | (1 << 39)
+        )),
+        "{direct}"
+    );
     assert_eq!(text(&through_keel.stdout), direct);
     let exit9 = run(&mut with_odd_signal_state(KEEL, &["sh", "-c", "exit 9"]));
     assert_eq!(status(&exit9), 9);
@@ -430,30 +543,47 @@ fn signal_mask_and_ignored_dispositions_are_restored_exactly() {
 
 #[test]
 fn the_child_leads_its_own_process_group_and_keel_leaves_its_cwd() {
-    let out = run(keel(&["--", "sh", "-c", "ps -o pid=,pgid= -p $$; readlink /proc/$PPID/cwd"]).current_dir("/tmp"));
+    let out = run(keel(&[
+        "--",
+        "sh",
+        "-c",
+        "ps -o pid=,pgid= -p $$; readlink /proc/$PPID/cwd",
+    ])
+    .current_dir("/tmp"));
     let stdout = text(&out.stdout);
     let mut lines = stdout.lines();
     let ids: Vec<&str> = lines.next().expect("ps").split_whitespace().collect();
     assert_eq!(ids[0], ids[1], "pid = pgid: {stdout}");
     assert_eq!(lines.next(), Some("/"), "keel's cwd: {stdout}");
     let out = run(keel(&["--", "pwd"]).current_dir("/tmp"));
-    assert_eq!(text(&out.stdout).trim(), "/tmp", "the workload keeps the caller's cwd");
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "/tmp",
+        "the workload keeps the caller's cwd"
+    );
 }
 
 #[test]
 fn exec_mode_replaces_keel() {
-    let out = run(Command::new("sh").args(["-c", &format!("echo $$; exec {KEEL} --exec -- sh -c 'echo $$; exit 8'")]));
+    let out = run(Command::new("sh").args([
+        "-c",
+        &format!("echo $$; exec {KEEL} --exec -- sh -c 'echo $$; exit 8'"),
+    ]));
     assert_eq!(status(&out), 8);
     let stdout = text(&out.stdout);
     let pids: Vec<&str> = stdout.lines().collect();
     assert_eq!(pids[0], pids[1], "same process: {stdout}");
-    assert_eq!(status(&run(&mut keel(&["--exec", "--", "no-such-program-keel"]))), 127);
+    assert_eq!(
+        status(&run(&mut keel(&["--exec", "--", "no-such-program-keel"]))),
+        127
+    );
 }
 
 #[test]
 fn keel_is_a_subreaper_without_being_asked() {
     // The orphaned `sleep` is re-parented to keel (the script's parent), not to the host's init.
-    let script = "o=$(sh -c 'sleep 0.5 >/dev/null & echo $!'); sleep 0.1; echo $PPID $(ps -o ppid= -p $o)";
+    let script =
+        "o=$(sh -c 'sleep 0.5 >/dev/null & echo $!'); sleep 0.1; echo $PPID $(ps -o ppid= -p $o)";
     let out = run(&mut keel(&["sh", "-c", script]));
     let stdout = text(&out.stdout);
     let pids: Vec<&str> = stdout.split_whitespace().collect();
@@ -463,12 +593,23 @@ fn keel_is_a_subreaper_without_being_asked() {
 
 #[test]
 fn bad_command_lines_exit_2_with_usage_on_stderr() {
-    for args in [&["-x", "true"][..], &["--frobnicate", "true"], &[], &["--"], &["-e", "256", "true"], &["--grace", "soon", "true"], &["-r", "TERM", "true"]] {
+    for args in [
+        &["-x", "true"][..],
+        &["--frobnicate", "true"],
+        &[],
+        &["--"],
+        &["-e", "256", "true"],
+        &["--grace", "soon", "true"],
+        &["-r", "TERM", "true"],
+    ] {
         let out = run(&mut keel(args));
         assert_eq!(status(&out), 2, "{args:?}: {out:?}");
         let stderr = text(&out.stderr);
         assert!(stderr.starts_with("keel: "), "{args:?}: {stderr}");
-        assert!(stderr.contains("Usage: keel [OPTIONS] [--] PROGRAM [ARGS...]"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("Usage: keel [OPTIONS] [--] PROGRAM [ARGS...]"),
+            "{args:?}: {stderr}"
+        );
         assert!(out.stdout.is_empty());
     }
 }
@@ -498,7 +639,10 @@ fn help_licence_and_version() {
 #[test]
 fn verbosity_from_flags_and_environment() {
     let out = run(&mut keel(&["-vv", "true"]));
-    assert!(text(&out.stderr).contains("keel: info: Spawned child process 'true' with pid '"), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("keel: info: Spawned child process 'true' with pid '"),
+        "{out:?}"
+    );
     assert!(text(&out.stderr).contains("keel: info: Main child exited normally (with status '0')"));
     let out = run(keel(&["true"]).env("TINI_VERBOSITY", "2"));
     assert!(text(&out.stderr).contains("keel: info: Spawned"), "{out:?}");

@@ -5,9 +5,9 @@
 //! overridden by them; keel's `KEEL_*` names and tini's `TINI_*` names are both accepted.
 
 use crate::log::{self, Bytes, error};
-use crate::signal;
 use crate::sys::StrArray;
 use core::ffi::CStr;
+use keel::wire::{self, ExitCodes, syntax};
 
 /// keel's exit codes of its own, besides the workload's status (documented in README.md).
 pub mod exit {
@@ -40,16 +40,18 @@ pub struct Settings {
     pub config: Option<&'static CStr>,
     pub mode: Option<Mode>,
     pub subreaper: bool,
-    pub parent_death_signal: Option<i32>,
+    pub parent_death_signal: Option<u8>,
     pub kill_process_group: bool,
-    /// Exit codes reported as 0 (`-e`), as a 256-bit set.
-    pub remap_exit: [u64; 4],
+    /// Exit codes reported as 0 (`-e`).
+    pub remap_exit: ExitCodes,
     pub verbosity: Option<u8>,
     pub warn_on_reap: bool,
-    pub grace_ms: Option<u64>,
-    /// `rewrite[n]` is the signal forwarded when keel receives signal `n`; 0 drops it.
-    pub rewrite: [u8; signal::MAX as usize + 1],
+    pub grace_ms: Option<u32>,
+    /// `rewrite[n]`, when set, is the signal forwarded when keel receives signal `n`; 0 drops it.
+    pub rewrite: [Option<u8>; wire::MAX_SIGNAL as usize + 1],
     pub keep_fds: bool,
+    /// The workload's environment changes and working directory, from a config.
+    pub process: wire::Process<'static>,
 }
 
 pub enum Parsed {
@@ -111,10 +113,6 @@ const VERSION: &str = concat!(
 
 impl Settings {
     fn new() -> Settings {
-        let mut rewrite = [0; signal::MAX as usize + 1];
-        for (n, to) in rewrite.iter_mut().enumerate() {
-            *to = n as u8;
-        }
         Settings {
             program: StrArray::EMPTY,
             config: None,
@@ -122,22 +120,22 @@ impl Settings {
             subreaper: false,
             parent_death_signal: None,
             kill_process_group: false,
-            remap_exit: [0; 4],
+            remap_exit: ExitCodes::default(),
             verbosity: None,
             warn_on_reap: false,
             grace_ms: None,
-            rewrite,
+            rewrite: [None; wire::MAX_SIGNAL as usize + 1],
             keep_fds: false,
+            process: wire::Process::default(),
         }
     }
 
-    /// Whether exit code `code` is reported as 0.
-    pub fn remaps(&self, code: u8) -> bool {
-        self.remap_exit[usize::from(code / 64)] & (1 << (code % 64)) != 0
-    }
-
-    fn add_remap(&mut self, code: u8) {
-        self.remap_exit[usize::from(code / 64)] |= 1 << (code % 64);
+    /// The signal to forward when keel receives `sig`: itself unless rewritten; 0 drops it.
+    pub fn forwarded_as(&self, sig: i32) -> i32 {
+        match usize::try_from(sig).ok().and_then(|i| self.rewrite.get(i)) {
+            Some(Some(to)) => i32::from(*to),
+            _ => sig,
+        }
     }
 }
 
@@ -147,103 +145,80 @@ pub fn parse(args: StrArray, env: StrArray) -> Parsed {
     let mut i = 1;
     let mut verbose: u8 = 0;
     while let Some(arg) = args.get(i) {
-        let arg = arg.to_bytes();
-        if arg == b"--" {
-            i += 1;
-            break;
-        }
-        if !arg.starts_with(b"-") || arg == b"-" {
-            break;
-        }
+        let bytes = arg.to_bytes();
         i += 1;
-        if let Some(long) = arg.strip_prefix(b"--") {
-            let (name, inline) = match long.iter().position(|&c| c == b'=') {
-                Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
-                None => (long, None),
-            };
-            let mut value = || match inline {
-                Some(v) => Some(v),
-                None => {
+        if bytes == b"--" {
+            break;
+        }
+        if !bytes.starts_with(b"-") || bytes == b"-" {
+            i -= 1;
+            break;
+        }
+        // An option's value is the rest of this argument (`--grace=5s`, `-e143`) or the next
+        // argument. Either way it is NUL-terminated, so a path can go to open(2) as it is.
+        let mut value = |inline_from: usize| -> Option<&'static CStr> {
+            match arg.to_bytes_with_nul().get(inline_from..) {
+                Some(rest) if rest.len() > 1 => CStr::from_bytes_with_nul(rest).ok(),
+                _ => {
                     i += 1;
-                    args.get(i - 1).map(CStr::to_bytes)
+                    args.get(i - 1)
                 }
-            };
+            }
+        };
+        if let Some(long) = bytes.strip_prefix(b"--") {
+            let eq = long.iter().position(|&c| c == b'=');
+            let name = &long[..eq.unwrap_or(long.len())];
+            let inline_from = eq.map_or(usize::MAX, |eq| 2 + eq + 1);
             let ok = match name {
-                b"help" => return usage_ok(),
+                b"help" => return print_ok(USAGE),
                 b"version" => return print_ok(VERSION),
-                b"exec" => set_mode(&mut s, Mode::Exec),
-                b"machine" => set_mode(&mut s, Mode::Machine),
-                b"keep-fds" => flag(&mut s.keep_fds),
-                b"config" => match value() {
-                    // The inline form's value is not NUL-terminated on its own; take it from argv.
-                    Some(_) if inline.is_some() => {
-                        return bad(b"--config=FILE: write --config FILE");
-                    }
-                    Some(_) => {
-                        s.config = args.get(i - 1);
-                        true
-                    }
-                    None => false,
-                },
-                b"grace" => value()
-                    .and_then(parse_duration)
+                b"exec" => set(&mut s.mode, Some(Mode::Exec)),
+                b"machine" => set(&mut s.mode, Some(Mode::Machine)),
+                b"keep-fds" => set(&mut s.keep_fds, true),
+                b"config" => value(inline_from).map(|v| s.config = Some(v)).is_some(),
+                b"grace" => value(inline_from)
+                    .and_then(|v| syntax::parse_duration_ms(v.to_bytes()))
                     .map(|ms| s.grace_ms = Some(ms))
                     .is_some(),
-                b"rewrite" => value().is_some_and(|v| add_rewrite(&mut s, v)),
-                _ => return bad_option(arg),
+                b"rewrite" => value(inline_from).is_some_and(|v| add_rewrite(&mut s, v.to_bytes())),
+                _ => return bad_option(bytes),
             };
             if !ok {
-                return bad_value(arg);
+                return bad_value(bytes);
             }
             continue;
         }
         // A cluster of short options: `-vvv`, `-sg`, `-e143`, `-e 143`.
-        let mut j = 1;
-        while let Some(&c) = arg.get(j) {
-            j += 1;
-            if matches!(c, b'c' | b'p' | b'e' | b'r') {
-                let value = if j < arg.len() {
-                    let v = &arg[j..];
-                    j = arg.len();
-                    Some(v)
-                } else {
-                    i += 1;
-                    args.get(i - 1).map(CStr::to_bytes)
-                };
-                let ok = match (c, value) {
-                    (b'c', Some(_)) if j == arg.len() && arg.len() > 2 => {
-                        return bad(b"-cFILE: write -c FILE");
-                    }
-                    (b'c', Some(_)) => {
-                        s.config = args.get(i - 1);
-                        true
-                    }
-                    (b'p', Some(v)) => signal::parse(v)
-                        .map(|n| s.parent_death_signal = Some(n))
-                        .is_some(),
-                    (b'e', Some(v)) => match signal::number(v) {
-                        Some(code @ 0..=255) => {
-                            s.add_remap(code as u8);
-                            true
-                        }
-                        _ => false,
-                    },
-                    (b'r', Some(v)) => add_rewrite(&mut s, v),
-                    _ => false,
-                };
-                if !ok {
-                    return bad_value(&[b'-', c]);
-                }
-                continue;
-            }
-            match c {
-                b'h' => return usage_ok(),
+        for (j, &c) in bytes.iter().enumerate().skip(1) {
+            let ok = match c {
+                b'h' => return print_ok(USAGE),
                 b'l' => return print_ok(LICENCE),
-                b's' => s.subreaper = true,
-                b'g' => s.kill_process_group = true,
-                b'w' => s.warn_on_reap = true,
-                b'v' => verbose = verbose.saturating_add(1),
+                b's' => set(&mut s.subreaper, true),
+                b'g' => set(&mut s.kill_process_group, true),
+                b'w' => set(&mut s.warn_on_reap, true),
+                b'v' => {
+                    verbose = verbose.saturating_add(1);
+                    true
+                }
+                b'c' => value(j + 1).map(|v| s.config = Some(v)).is_some(),
+                b'p' => value(j + 1)
+                    .and_then(|v| syntax::parse_signal(v.to_bytes()))
+                    .map(|n| s.parent_death_signal = Some(n))
+                    .is_some(),
+                b'e' => value(j + 1)
+                    .and_then(|v| syntax::parse_decimal(v.to_bytes()))
+                    .and_then(|code| u8::try_from(code).ok())
+                    .map(|code| s.remap_exit.insert(code))
+                    .is_some(),
+                b'r' => value(j + 1).is_some_and(|v| add_rewrite(&mut s, v.to_bytes())),
                 _ => return bad_option(&[b'-', c]),
+            };
+            if !ok {
+                return bad_value(&[b'-', c]);
+            }
+            // An option with a value takes the rest of the cluster.
+            if matches!(c, b'c' | b'p' | b'e' | b'r') {
+                break;
             }
         }
     }
@@ -262,7 +237,7 @@ fn read_env(s: &mut Settings, env: StrArray) {
     s.kill_process_group |= var(b"KEEL_KILL_PROCESS_GROUP", b"TINI_KILL_PROCESS_GROUP").is_some();
     if s.verbosity.is_none() {
         s.verbosity = var(b"KEEL_VERBOSITY", b"TINI_VERBOSITY")
-            .and_then(signal::number)
+            .and_then(syntax::parse_decimal)
             .map(|n| n.min(9) as u8);
     }
     if s.config.is_none() {
@@ -291,48 +266,20 @@ fn lookup_cstr(env: StrArray, name: &[u8]) -> Option<&'static CStr> {
     })
 }
 
-fn set_mode(s: &mut Settings, mode: Mode) -> bool {
-    s.mode = Some(mode);
-    true
-}
-
-fn flag(f: &mut bool) -> bool {
-    *f = true;
+fn set<T>(field: &mut T, value: T) -> bool {
+    *field = value;
     true
 }
 
 /// `FROM:TO` with signal names or numbers; `TO` may be 0 to drop the signal.
 fn add_rewrite(s: &mut Settings, spec: &[u8]) -> bool {
-    let Some(colon) = spec.iter().position(|&c| c == b':') else {
-        return false;
-    };
-    let (from, to) = (&spec[..colon], &spec[colon + 1..]);
-    let to = if to == b"0" {
-        Some(0)
-    } else {
-        signal::parse(to)
-    };
-    match (signal::parse(from), to) {
-        (Some(from), Some(to)) => {
-            s.rewrite[from as usize] = to as u8;
+    match syntax::parse_rewrite(spec) {
+        Some((from, to)) => {
+            s.rewrite[usize::from(from)] = Some(to);
             true
         }
-        _ => false,
+        None => false,
     }
-}
-
-/// `500ms`, `5s`, `2m`, or plain seconds.
-pub fn parse_duration(text: &[u8]) -> Option<u64> {
-    let (digits, scale) = if let Some(d) = text.strip_suffix(b"ms") {
-        (d, 1)
-    } else if let Some(d) = text.strip_suffix(b"s") {
-        (d, 1000)
-    } else if let Some(d) = text.strip_suffix(b"m") {
-        (d, 60_000)
-    } else {
-        (text, 1000)
-    };
-    signal::number(digits).map(|n| n as u64 * scale)
 }
 
 fn print_ok(text: &str) -> Parsed {
@@ -340,18 +287,9 @@ fn print_ok(text: &str) -> Parsed {
     Parsed::Exit(0)
 }
 
-fn usage_ok() -> Parsed {
-    print_ok(USAGE)
-}
-
 fn usage_error() -> Parsed {
     let _ = rustix::io::write(crate::sys::stdio(2), USAGE.as_bytes());
     Parsed::Exit(exit::USAGE)
-}
-
-fn bad(what: &[u8]) -> Parsed {
-    error!("{}", Bytes(what));
-    usage_error()
 }
 
 fn bad_option(option: &[u8]) -> Parsed {

@@ -43,7 +43,7 @@ fn walk(own: i32, sig: i32) -> Option<usize> {
         let mut dirbuf = [MaybeUninit::<u8>::uninit(); 1024];
         let mut dir = tasks.as_ref().map(|fd| RawDir::new(fd, &mut dirbuf));
         while let Some(Some(Ok(entry))) = dir.as_mut().map(RawDir::next) {
-            let Some(tid) = crate::signal::number(entry.file_name().to_bytes()) else {
+            let Some(tid) = parse_pid(entry.file_name().to_bytes()) else {
                 continue;
             };
             for child in children(parent, tid) {
@@ -80,11 +80,15 @@ fn children(pid: i32, tid: i32) -> impl Iterator<Item = i32> {
     // Pids are separated by spaces; a list longer than the buffer loses its tail for this pass.
     let mut pids: heapless::Vec<i32, 512> = heapless::Vec::new();
     for word in buf[..len].split(|&c| c == b' ' || c == b'\n') {
-        if let Some(pid) = crate::signal::number(word) {
+        if let Some(pid) = parse_pid(word) {
             let _ = pids.push(pid);
         }
     }
     pids.into_iter()
+}
+
+fn parse_pid(text: &[u8]) -> Option<i32> {
+    keel::wire::syntax::parse_decimal(text).and_then(|n| i32::try_from(n).ok())
 }
 
 fn open(path: &str) -> Option<OwnedFd> {

@@ -1,13 +1,14 @@
 //! keel: a tiny static PID 1. No libc, no allocator: its own `_start`, raw syscalls where
 //! rustix has none (all in `sys`), and messages formatted with ufmt into stack buffers.
 //!
-//! The boot path, in the order it runs: [`cli`] (and, later, the config) →
-//! [`machine`] mounts when keel is the machine's init → [`process`] hygiene →
-//! [`exec`] the workload directly, or [`supervise`] it.
+//! The boot path, in the order it runs: [`cli`] and [`config`] (everything is decoded and
+//! checked before the first side effect) → [`machine`] mounts when keel is the machine's
+//! init → [`process`] hygiene → [`exec`] the workload directly, or [`supervise`] it.
 #![no_std]
 #![no_main]
 
 mod cli;
+mod config;
 mod drain;
 mod exec;
 mod log;
@@ -31,10 +32,13 @@ fn main(args: sys::StrArray, env: sys::StrArray) -> i32 {
 }
 
 fn run(args: sys::StrArray, env: sys::StrArray, kernel_init: bool) -> i32 {
-    let s = match cli::parse(args, env) {
+    let mut s = match cli::parse(args, env) {
         Parsed::Run(s) => s,
         Parsed::Exit(status) => return status,
     };
+    if config::load(&mut s).is_err() {
+        return exit::USAGE;
+    }
     cli::apply_verbosity(&s);
     let mode = s.mode.unwrap_or(if kernel_init {
         Mode::Machine

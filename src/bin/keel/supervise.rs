@@ -21,7 +21,7 @@ use rustix::io::Errno;
 use rustix::process::{Pid, WaitOptions, WaitStatus};
 
 /// The default grace period between SIGTERM and SIGKILL.
-pub const DEFAULT_GRACE_MS: u64 = 5000;
+pub const DEFAULT_GRACE_MS: u32 = 5000;
 /// How long keel waits for SIGKILLed processes to be reaped before it gives up on them.
 const KILL_WAIT_MS: u64 = 1000;
 
@@ -42,8 +42,10 @@ pub fn run(s: &Settings, env: sys::StrArray) -> i32 {
         }
     }
     if let Some(sig) = s.parent_death_signal {
-        if let Err(e) = rustix::process::set_parent_process_death_signal(Some(sys::signal(sig))) {
-            error!("parent death signal {}: {}", Name(sig), Error(e));
+        if let Err(e) =
+            rustix::process::set_parent_process_death_signal(Some(sys::signal(i32::from(sig))))
+        {
+            error!("parent death signal {}: {}", Name(i32::from(sig)), Error(e));
             return exit::SETUP;
         }
     }
@@ -232,12 +234,7 @@ impl Supervisor<'_> {
             );
             return;
         }
-        let to = self
-            .s
-            .rewrite
-            .get(sig as usize)
-            .copied()
-            .map_or(sig, i32::from);
+        let to = self.s.forwarded_as(sig);
         if to == 0 {
             say!(log::DEBUG, "Dropping {} (rewritten to 0)", Name(sig));
             return;
@@ -265,7 +262,7 @@ impl Supervisor<'_> {
     }
 
     fn grace(&self) -> u64 {
-        self.s.grace_ms.unwrap_or(DEFAULT_GRACE_MS)
+        u64::from(self.s.grace_ms.unwrap_or(DEFAULT_GRACE_MS))
     }
 
     /// The main child is gone but others are left: SIGTERM them and start the grace clock.
@@ -293,7 +290,7 @@ impl Supervisor<'_> {
 
     fn exit_status(&self) -> i32 {
         match self.status {
-            Some(code) if (0..=255).contains(&code) && self.s.remaps(code as u8) => 0,
+            Some(code) if u8::try_from(code).is_ok_and(|c| self.s.remap_exit.contains(c)) => 0,
             Some(code) => code & 0xff,
             // Only when waiting failed in a way that should not happen.
             None => exit::SETUP,

@@ -269,7 +269,7 @@ pub struct PtrList<const N: usize> {
 }
 
 impl<const N: usize> PtrList<N> {
-    pub fn new() -> Self {
+    pub const fn new() -> Self {
         PtrList {
             ptrs: [core::ptr::null(); N],
             len: 0,
@@ -286,37 +286,45 @@ impl<const N: usize> PtrList<N> {
         Ok(())
     }
 
+    pub fn iter(&self) -> impl Iterator<Item = &'static CStr> + '_ {
+        // SAFETY: push only stores pointers of `&'static CStr`s.
+        self.ptrs[..self.len].iter().map(|&p| unsafe { CStr::from_ptr(p.cast()) })
+    }
+
     /// For execve: the slot after the last entry is always NULL.
     pub fn as_ptr(&self) -> *const *const u8 {
         self.ptrs.as_ptr()
     }
+
+    /// The list as an argv-shaped array, for a list that lives as long as the process.
+    pub fn as_array(&'static self) -> StrArray {
+        // The slot after the last entry is NULL, as StrArray requires.
+        StrArray { ptrs: &self.ptrs[..self.len] }
+    }
 }
 
-/// A static buffer handed out once, for data that must live as long as the process (a config
-/// file, a rewritten environment entry) without an allocator.
-pub struct StaticBuf<const N: usize> {
+/// A static value handed out once, for data that must live as long as the process (a config
+/// file, a rewritten environment entry, a config's argv) without an allocator.
+pub struct StaticCell<T> {
     taken: core::sync::atomic::AtomicBool,
-    bytes: core::cell::UnsafeCell<[u8; N]>,
+    value: core::cell::UnsafeCell<T>,
 }
 
-// SAFETY: `take` hands out the buffer at most once, so no two references to it can exist.
-unsafe impl<const N: usize> Sync for StaticBuf<N> {}
+// SAFETY: `take` hands out the value at most once, so no two references to it can exist.
+unsafe impl<T> Sync for StaticCell<T> {}
 
-impl<const N: usize> StaticBuf<N> {
-    pub const fn new() -> Self {
-        StaticBuf {
-            taken: core::sync::atomic::AtomicBool::new(false),
-            bytes: core::cell::UnsafeCell::new([0; N]),
-        }
+impl<T> StaticCell<T> {
+    pub const fn new(value: T) -> Self {
+        StaticCell { taken: core::sync::atomic::AtomicBool::new(false), value: core::cell::UnsafeCell::new(value) }
     }
 
-    /// The buffer, the first time only.
-    pub fn take(&'static self) -> Option<&'static mut [u8; N]> {
+    /// The value, the first time only.
+    pub fn take(&'static self) -> Option<&'static mut T> {
         if self.taken.swap(true, core::sync::atomic::Ordering::Relaxed) {
             return None;
         }
         // SAFETY: the flag guarantees this is the only reference ever made.
-        Some(unsafe { &mut *self.bytes.get() })
+        Some(unsafe { &mut *self.value.get() })
     }
 }
 
@@ -365,4 +373,30 @@ pub fn stdio(fd: i32) -> rustix::fd::BorrowedFd<'static> {
     // a later open; keel never closes 0-2 and opens only onto them when they are closed
     // (`dup_onto`), so the number means the standard stream for the whole process.
     unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) }
+}
+
+// The reserved space for a config embedded by `keel-gen embed`: zeros until then. "aR" makes
+// it allocated and retained (SHF_GNU_RETAIN), so --gc-sections keeps it; linker/keel.ld places
+// it and defines the two symbols around it.
+core::arch::global_asm!(
+    ".pushsection .keelcfg,\"aR\",@progbits",
+    ".balign 16",
+    ".zero 4096",
+    ".popsection",
+);
+
+unsafe extern "C" {
+    static __keelcfg_start: u8;
+    static __keelcfg_end: u8;
+}
+
+/// keel's own `.keelcfg` section.
+pub fn embedded_config() -> Option<&'static [u8]> {
+    // SAFETY: the linker script defines both symbols around the section, start <= end, and
+    // nothing writes to it at run time (keel-gen patches the file, not the process).
+    unsafe {
+        let start = core::ptr::addr_of!(__keelcfg_start);
+        let len = (core::ptr::addr_of!(__keelcfg_end) as usize).checked_sub(start as usize)?;
+        Some(core::slice::from_raw_parts(start, len))
+    }
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what keel's build, tests and demo need on a fresh Debian 12 machine, and nothing
+# that is already there. Safe to run again. Usage: scripts/setup.sh [--bench]
+#   --bench  also the peers measured by scripts/bench.sh (tini, dumb-init, catatonit, …)
+set -euo pipefail
+
+packages=(qemu-system-x86 busybox-static cpio lz4 zstd util-linux procps)
+if [[ ${1:-} == --bench ]]; then
+    packages+=(tini dumb-init catatonit bubblewrap hyperfine strace)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}" >&2
+    if [[ $(id -u) != 0 ]]; then
+        echo "setup: need root to install ${missing[*]} (apt-get)" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+    echo "setup: cargo not found: install a Rust toolchain (rustup) first" >&2
+    exit 1
+fi

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# keel's whole test suite, as README.md documents it and CI runs it:
+# style and lints, the no-std feature guard, unit + property + integration tests (host,
+# as root: pid namespaces with unshare), VM tests with keel as the real PID 1 on two
+# kernels, and a short fuzzing campaign when a nightly toolchain is present.
+# Usage: scripts/test.sh [--quick]   (--quick: skip VM tests and fuzzing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=0
+[[ ${1:-} == --quick ]] && quick=1
+
+step() { printf '\n== %s\n' "$*"; }
+
+step setup
+scripts/setup.sh
+
+step "cargo fmt --check"
+cargo fmt --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --quiet --all-targets -- -D warnings
+
+step "feature guard: nothing may enable rustix/std (the no_std keel would link std)"
+if cargo tree -e features -i rustix 2>/dev/null | grep -q 'rustix feature "std"'; then
+    cargo tree -e features -i rustix >&2
+    echo "test: rustix's std feature is enabled by a dependency (see above)" >&2
+    exit 1
+fi
+
+step "build (release)"
+cargo build --release --bins
+file target/release/keel | grep -q "statically linked" || { echo "test: keel is not static" >&2; exit 1; }
+echo "keel: $(stat -c %s target/release/keel) bytes, $(file -b target/release/keel)"
+
+step "cargo test --release"
+cargo test --release
+
+if ((quick)); then
+    exit 0
+fi
+
+step "VM tests: keel as PID 1 under QEMU"
+scripts/vm-tests.sh --kernel all
+
+if cargo +nightly --version >/dev/null 2>&1 && [[ -x scripts/fuzz.sh ]]; then
+    step "fuzz the config decoder (60 s)"
+    scripts/fuzz.sh 60
+else
+    step "fuzzing skipped: no nightly toolchain"
+fi

@@ -1,0 +1,171 @@
+//! The encoder shared by keel-gen, the tests and the fuzzer. It writes into the caller's
+//! buffer and leaves every rule to [`decode`], which it runs on its own output: the format's
+//! rules are written once, and nothing the encoder returns can be refused by keel.
+
+use super::{
+    Config, ENTRY_HEADER_LEN, Error, HEADER_LEN, MAGIC, Process, Strings, Supervision, VERSION,
+    crc32c, decode, id,
+};
+
+/// Why [`encode`] produced no config.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EncodeError {
+    /// The buffer is too small: the config needs `needed` bytes.
+    BufferTooSmall {
+        /// Size of the encoded config.
+        needed: usize,
+    },
+    /// The config breaks a rule of the format (a limit, a range, a relative cwd…). The
+    /// offset is in the encoded bytes.
+    Invalid(Error),
+}
+
+impl core::fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            EncodeError::BufferTooSmall { needed } => {
+                write!(f, "the config needs {needed} bytes, more than the buffer")
+            }
+            EncodeError::Invalid(error) => write!(f, "invalid config: {error}"),
+        }
+    }
+}
+
+impl core::error::Error for EncodeError {}
+
+/// Encodes `config` into the start of `out` and returns its length.
+///
+/// Absent fields and sections with no field are left out, so every [`Config`] has one
+/// encoding, and decoding it gives back an equal [`Config`].
+pub fn encode(config: &Config<'_>, out: &mut [u8]) -> Result<usize, EncodeError> {
+    let mut writer = Writer {
+        out: &mut *out,
+        len: HEADER_LEN,
+    };
+    writer.process(&config.process);
+    writer.supervision(&config.supervision);
+    let needed = writer.len;
+    let encoded = out
+        .get_mut(..needed)
+        .ok_or(EncodeError::BufferTooSmall { needed })?;
+    seal(encoded);
+    decode(encoded).map_err(EncodeError::Invalid)?;
+    Ok(needed)
+}
+
+/// Writes the header for a config that is all of `config`: the body must follow the
+/// [`HEADER_LEN`] bytes reserved for the header. A slice shorter than that is left alone.
+///
+/// [`encode`] calls it; fuzzers call it on arbitrary bodies so that their mutations reach the
+/// section parser instead of failing the checksum.
+pub fn seal(config: &mut [u8]) {
+    let length = u32::try_from(config.len()).unwrap_or(u32::MAX);
+    let checksum = crc32c(config.get(HEADER_LEN..).unwrap_or_default());
+    let (words, _) = config.as_chunks_mut::<4>();
+    if let Some([magic, version, len, crc]) = words.first_chunk_mut::<4>() {
+        *magic = MAGIC;
+        *version = VERSION.to_le_bytes();
+        *len = length.to_le_bytes();
+        *crc = checksum.to_le_bytes();
+    }
+}
+
+/// Appends entries to the buffer, counting the bytes that do not fit so that [`encode`] can
+/// report the size needed.
+struct Writer<'b> {
+    out: &'b mut [u8],
+    len: usize,
+}
+
+impl Writer<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.len.saturating_add(bytes.len());
+        if let Some(dst) = self.out.get_mut(self.len..end) {
+            dst.copy_from_slice(bytes);
+        }
+        self.len = end;
+    }
+
+    /// Starts an entry; returns where its payload starts.
+    fn begin(&mut self, id: u8) -> usize {
+        self.put(&[id, 0, 0]);
+        self.len
+    }
+
+    /// Writes the length of the entry whose payload started at `start`. A payload too long
+    /// for its 2-byte length makes the config longer than `MAX_LEN`, which `decode` refuses,
+    /// so the saturated length is never read.
+    fn finish(&mut self, start: usize) {
+        let len = u16::try_from(self.len - start).unwrap_or(u16::MAX);
+        // The length is the last 2 bytes before the payload.
+        if let Some(dst) = self.out.get_mut(start - 2..start) {
+            dst.copy_from_slice(&len.to_le_bytes());
+        }
+    }
+
+    /// Finishes a section, or removes it if it has no field: absent means default.
+    fn finish_section(&mut self, start: usize) {
+        if self.len == start {
+            self.len = start - ENTRY_HEADER_LEN;
+        } else {
+            self.finish(start);
+        }
+    }
+
+    fn field(&mut self, id: u8, payload: &[u8]) {
+        let start = self.begin(id);
+        self.put(payload);
+        self.finish(start);
+    }
+
+    fn byte_field(&mut self, id: u8, value: Option<u8>) {
+        if let Some(byte) = value {
+            self.field(id, &[byte]);
+        }
+    }
+
+    fn strings_field(&mut self, id: u8, strings: Strings<'_>) {
+        if !strings.is_empty() {
+            self.field(id, strings.bytes);
+        }
+    }
+
+    fn process(&mut self, process: &Process<'_>) {
+        use id::process::*;
+        let start = self.begin(id::PROCESS);
+        self.strings_field(ARGS, process.args);
+        if process.env_clear {
+            self.field(ENV_CLEAR, &[]);
+        }
+        self.strings_field(ENV_SET, process.env_set);
+        self.strings_field(ENV_UNSET, process.env_unset);
+        if let Some(cwd) = process.cwd {
+            self.field(CWD, cwd.to_bytes_with_nul());
+        }
+        self.finish_section(start);
+    }
+
+    fn supervision(&mut self, supervision: &Supervision<'_>) {
+        use id::supervision::*;
+        let start = self.begin(id::SUPERVISION);
+        self.byte_field(MODE, supervision.mode.map(|mode| mode as u8));
+        self.byte_field(SUBREAPER, supervision.subreaper.map(u8::from));
+        self.byte_field(
+            KILL_PROCESS_GROUP,
+            supervision.kill_process_group.map(u8::from),
+        );
+        if !supervision.remap_exit.is_empty() {
+            self.field(REMAP_EXIT, &supervision.remap_exit.0);
+        }
+        if let Some(ms) = supervision.grace_ms {
+            self.field(GRACE_MS, &ms.to_le_bytes());
+        }
+        if !supervision.rewrite.is_empty() {
+            self.field(REWRITE, supervision.rewrite.0.as_flattened());
+        }
+        self.byte_field(VERBOSITY, supervision.verbosity);
+        self.byte_field(WARN_ON_REAP, supervision.warn_on_reap.map(u8::from));
+        self.byte_field(PARENT_DEATH_SIGNAL, supervision.parent_death_signal);
+        self.finish_section(start);
+    }
+}
