@@ -35,7 +35,10 @@ enum Source {
 }
 
 impl ufmt::uDisplay for Source {
-    fn fmt<W: ufmt::uWrite + ?Sized>(&self, f: &mut ufmt::Formatter<'_, W>) -> Result<(), W::Error> {
+    fn fmt<W: ufmt::uWrite + ?Sized>(
+        &self,
+        f: &mut ufmt::Formatter<'_, W>,
+    ) -> Result<(), W::Error> {
         match self {
             Source::File(path) => ufmt::uwrite!(f, "{}", Bytes(path.to_bytes())),
             Source::Embedded => f.write_str("(embedded)"),
@@ -69,8 +72,13 @@ pub fn load(s: &mut Settings) -> Result<(), ()> {
 
 /// The file's bytes; empty when `optional` and it does not exist.
 fn read(path: &'static CStr, optional: bool) -> Result<&'static [u8], ()> {
-    let fail = |what: &str, e: Errno| error!("config {}: {}: {}", Bytes(path.to_bytes()), what, Error(e));
-    let fd = match rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY, FileMode::empty()) {
+    let fail =
+        |what: &str, e: Errno| error!("config {}: {}: {}", Bytes(path.to_bytes()), what, Error(e));
+    let fd = match rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY,
+        FileMode::empty(),
+    ) {
         Ok(fd) => fd,
         Err(Errno::NOENT) if optional => return Ok(&[]),
         Err(e) => return Err(fail("open", e)),
@@ -81,10 +89,14 @@ fn read(path: &'static CStr, optional: bool) -> Result<&'static [u8], ()> {
         return Err(refuse("not a regular file"));
     }
     if st.st_mode & 0o022 != 0 {
-        return Err(refuse("group or others may write it, and a config decides mounts and privileges: chmod go-w"));
+        return Err(refuse(
+            "group or others may write it, and a config decides mounts and privileges: chmod go-w",
+        ));
     }
     if st.st_uid != 0 && st.st_uid != rustix::process::geteuid().as_raw() {
-        return Err(refuse("owned by another user than root or keel's; a config decides mounts and privileges"));
+        return Err(refuse(
+            "owned by another user than root or keel's; a config decides mounts and privileges",
+        ));
     }
     let buf = FILE.take().ok_or(())?;
     let mut len = 0;
@@ -99,7 +111,9 @@ fn read(path: &'static CStr, optional: bool) -> Result<&'static [u8], ()> {
             // Full: one more byte would make it too large for any config.
             let mut probe = [0u8; 1];
             if rustix::io::read(&fd, &mut probe).is_ok_and(|n| n > 0) {
-                return Err(refuse("larger than 65536 bytes, the most a config may have"));
+                return Err(refuse(
+                    "larger than 65536 bytes, the most a config may have",
+                ));
             }
             break;
         }

@@ -13,8 +13,8 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 /// Whether keel is PID 1 of the initial pid namespace: only there is pid 2 the kernel's
 /// kthreadd, present before init has started anything. In a container's pid namespace keel
 /// is alone at this point.
-pub fn is_kernel_init() -> bool {
-    rustix::process::getpid().is_init() && crate::sys::kill(2, 0).is_ok()
+pub fn is_kernel_init(own: rustix::process::Pid) -> bool {
+    own.is_init() && crate::sys::kill(2, 0).is_ok()
 }
 
 pub fn activate() {

@@ -23,15 +23,21 @@ use log::error;
 
 /// Called by `sys::entry` with the initial stack's argv and envp; returns keel's exit status.
 fn main(args: sys::StrArray, env: sys::StrArray) -> i32 {
-    let kernel_init = machine::is_kernel_init();
-    let status = run(args, env, kernel_init);
+    let own = rustix::process::getpid();
+    let kernel_init = machine::is_kernel_init(own);
+    let status = run(args, env, own, kernel_init);
     if machine::active() {
         machine::power_off(status);
     }
     status
 }
 
-fn run(args: sys::StrArray, env: sys::StrArray, kernel_init: bool) -> i32 {
+fn run(
+    args: sys::StrArray,
+    env: sys::StrArray,
+    own: rustix::process::Pid,
+    kernel_init: bool,
+) -> i32 {
     let mut s = match cli::parse(args, env) {
         Parsed::Run(s) => s,
         Parsed::Exit(status) => return status,
@@ -54,10 +60,9 @@ fn run(args: sys::StrArray, env: sys::StrArray, kernel_init: bool) -> i32 {
     if mode == Mode::Machine {
         machine::mount_api_filesystems();
     }
-    process::close_inherited_fds(&s, env);
     match mode {
-        Mode::Exec => process::exec_workload(&s, env, None),
-        Mode::Supervise | Mode::Machine => supervise::run(&s, env),
+        Mode::Exec => process::exec_workload(&s, env, own),
+        Mode::Supervise | Mode::Machine => supervise::run(&s, env, own),
     }
 }
 

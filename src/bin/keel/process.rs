@@ -13,27 +13,15 @@ use ufmt::uwrite;
 /// config sets, and the terminating NULL.
 const MAX_ENV: usize = 2 * wire::MAX_ENV + 2;
 
-/// Closes every inherited descriptor from 3 up, except the socket-activation ones systemd
-/// passed to keel (`LISTEN_FDS` with `LISTEN_PID` = keel), which the workload inherits.
-/// `--keep-fds` keeps them all for the workload.
-pub fn close_inherited_fds(s: &Settings, env: sys::StrArray) {
-    if s.keep_fds {
-        return;
-    }
-    let listen_fds = match lookup(env, b"LISTEN_PID").and_then(parse_decimal) {
-        Some(pid) if pid == own_pid() => lookup(env, b"LISTEN_FDS").and_then(parse_decimal).unwrap_or(0),
-        _ => 0,
-    };
-    let first = listen_fds.saturating_add(3);
-    if let Err(e) = sys::close_from(first) {
-        say!(log::WARN, "close_range from fd {}: {}", first, Error(e));
-    }
-}
-
-/// Execs the workload in its directory with its environment. `parent` is keel's pid when
-/// this runs in a forked child: socket activation's `LISTEN_PID` then names keel and must name
-/// the child instead. Returns only on failure, with the status to exit with.
-pub fn exec_workload(s: &Settings, env: sys::StrArray, parent: Option<Pid>) -> i32 {
+/// Runs the workload: in keel's own process (`--exec`), or in a child keel forked. `keel` is
+/// keel's pid, which socket activation's `LISTEN_PID` names when systemd started keel.
+/// Returns only on failure, with the status to exit with.
+pub fn exec_workload(s: &Settings, env: sys::StrArray, keel: Pid) -> i32 {
+    let own = rustix::process::getpid();
+    let keel_pid = keel.as_raw_nonzero().get().unsigned_abs();
+    let listen_pid = lookup(env, b"LISTEN_PID").and_then(parse_decimal);
+    let activated = listen_pid == Some(keel_pid);
+    close_inherited_fds(s, env, activated);
     let p = &s.process;
     if let Some(cwd) = p.cwd {
         if let Err(e) = rustix::process::chdir(cwd) {
@@ -41,8 +29,7 @@ pub fn exec_workload(s: &Settings, env: sys::StrArray, parent: Option<Pid>) -> i
             return exit::SETUP;
         }
     }
-    let listen_pid = lookup(env, b"LISTEN_PID").and_then(parse_decimal);
-    let rewrite_listen_pid = parent.is_some_and(|pid| listen_pid == u32::try_from(pid.as_raw_nonzero().get()).ok());
+    let rewrite_listen_pid = activated && own != keel;
     if !rewrite_listen_pid && !p.env_clear && p.env_set.is_empty() && p.env_unset.is_empty() {
         return exec::exec(s.program, env.as_ptr(), lookup(env, b"PATH"));
     }
@@ -54,15 +41,36 @@ pub fn exec_workload(s: &Settings, env: sys::StrArray, parent: Option<Pid>) -> i
             || (rewrite_listen_pid && key == b"LISTEN_PID")
     };
     let inherited = env.iter().filter(|entry| !p.env_clear && !replaced(entry));
-    let listen = rewrite_listen_pid.then(listen_pid_entry).flatten();
+    let listen = rewrite_listen_pid.then(|| listen_pid_entry(own)).flatten();
     for entry in inherited.chain(p.env_set.iter()).chain(listen) {
         if envp.push(entry).is_err() {
             error!("environment: more than {} entries", MAX_ENV - 1);
             return exit::SETUP;
         }
     }
-    let path = envp.iter().find_map(|entry| entry.to_bytes().strip_prefix(b"PATH="));
+    let path = envp
+        .iter()
+        .find_map(|entry| entry.to_bytes().strip_prefix(b"PATH="));
     exec::exec(s.program, envp.as_ptr(), path)
+}
+
+/// Closes every inherited descriptor from 3 up, except the socket-activation ones systemd
+/// passed (`LISTEN_FDS`, when `LISTEN_PID` names keel). `--keep-fds` keeps them all.
+fn close_inherited_fds(s: &Settings, env: sys::StrArray, activated: bool) {
+    if s.keep_fds {
+        return;
+    }
+    let listen_fds = if activated {
+        lookup(env, b"LISTEN_FDS")
+            .and_then(parse_decimal)
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    let first = listen_fds.saturating_add(3);
+    if let Err(e) = sys::close_from(first) {
+        say!(log::WARN, "close_range from fd {}: {}", first, Error(e));
+    }
 }
 
 /// The variable name of a `NAME=value` entry.
@@ -71,17 +79,13 @@ fn name(entry: &CStr) -> &[u8] {
     bytes.split(|&c| c == b'=').next().unwrap_or(bytes)
 }
 
-fn own_pid() -> u32 {
-    rustix::process::getpid().as_raw_nonzero().get().unsigned_abs()
-}
-
 static LISTEN_PID: sys::StaticCell<[u8; 32]> = sys::StaticCell::new([0; 32]);
 
-/// `LISTEN_PID=<this process's pid>`, in storage that outlives the exec call.
-fn listen_pid_entry() -> Option<&'static CStr> {
+/// `LISTEN_PID=<pid>`, in storage that outlives the exec call.
+fn listen_pid_entry(pid: Pid) -> Option<&'static CStr> {
     let buf = LISTEN_PID.take()?;
     let mut text: heapless::String<31> = heapless::String::new();
-    uwrite!(text, "LISTEN_PID={}", own_pid()).ok()?;
+    uwrite!(text, "LISTEN_PID={}", pid.as_raw_nonzero().get()).ok()?;
     buf[..text.len()].copy_from_slice(text.as_bytes());
     CStr::from_bytes_until_nul(&buf[..]).ok()
 }

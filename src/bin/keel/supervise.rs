@@ -25,8 +25,7 @@ pub const DEFAULT_GRACE_MS: u32 = 5000;
 /// How long keel waits for SIGKILLed processes to be reaped before it gives up on them.
 const KILL_WAIT_MS: u64 = 1000;
 
-pub fn run(s: &Settings, env: sys::StrArray) -> i32 {
-    let own = rustix::process::getpid();
+pub fn run(s: &Settings, env: sys::StrArray, own: Pid) -> i32 {
     if !own.is_init() {
         // Orphans of the workload must come back to keel to be reaped and drained.
         if let Err(e) = rustix::process::set_child_subreaper(Some(own)) {
@@ -106,7 +105,7 @@ fn start_child(
         sys::set_signal_ignored(SIGCHLD as i32, true);
     }
     sys::set_signal_mask(mask);
-    process::exec_workload(s, env, Some(parent))
+    process::exec_workload(s, env, parent)
 }
 
 struct Supervisor<'a> {
@@ -146,9 +145,11 @@ impl Supervisor<'_> {
             if self.status.is_some() && !self.draining {
                 self.drain();
             }
-            let now = sys::monotonic_ms();
-            let timeout = match self.deadline {
-                Some(deadline) if now >= deadline => {
+            let timeout = match self
+                .deadline
+                .map(|deadline| deadline.checked_sub(sys::monotonic_ms()))
+            {
+                Some(None | Some(0)) => {
                     if self.killed {
                         say!(
                             log::WARN,
@@ -160,7 +161,7 @@ impl Supervisor<'_> {
                     self.kill_rest();
                     continue;
                 }
-                Some(deadline) => Some(deadline - now),
+                Some(left) => left,
                 None => None,
             };
             match sys::sigtimedwait(sys::ALL_SIGNALS, timeout) {

@@ -288,7 +288,9 @@ impl<const N: usize> PtrList<N> {
 
     pub fn iter(&self) -> impl Iterator<Item = &'static CStr> + '_ {
         // SAFETY: push only stores pointers of `&'static CStr`s.
-        self.ptrs[..self.len].iter().map(|&p| unsafe { CStr::from_ptr(p.cast()) })
+        self.ptrs[..self.len]
+            .iter()
+            .map(|&p| unsafe { CStr::from_ptr(p.cast()) })
     }
 
     /// For execve: the slot after the last entry is always NULL.
@@ -299,7 +301,9 @@ impl<const N: usize> PtrList<N> {
     /// The list as an argv-shaped array, for a list that lives as long as the process.
     pub fn as_array(&'static self) -> StrArray {
         // The slot after the last entry is NULL, as StrArray requires.
-        StrArray { ptrs: &self.ptrs[..self.len] }
+        StrArray {
+            ptrs: &self.ptrs[..self.len],
+        }
     }
 }
 
@@ -315,7 +319,10 @@ unsafe impl<T> Sync for StaticCell<T> {}
 
 impl<T> StaticCell<T> {
     pub const fn new(value: T) -> Self {
-        StaticCell { taken: core::sync::atomic::AtomicBool::new(false), value: core::cell::UnsafeCell::new(value) }
+        StaticCell {
+            taken: core::sync::atomic::AtomicBool::new(false),
+            value: core::cell::UnsafeCell::new(value),
+        }
     }
 
     /// The value, the first time only.
