@@ -54,11 +54,9 @@ pub struct Settings {
     pub process: wire::Process<'static>,
 }
 
-pub enum Parsed {
-    Run(Settings),
-    /// `-h`, `--version`, `-l` or an error: exit with this code.
-    Exit(i32),
-}
+/// What the command line asks for: run with these settings, or (`Err`) exit at once with
+/// this status after `-h`, `--version`, `-l` or a usage error.
+pub type Parsed = Result<Settings, i32>;
 
 const USAGE: &str = "\
 Usage: keel [OPTIONS] [--] PROGRAM [ARGS...]
@@ -227,7 +225,7 @@ pub fn parse(args: StrArray, env: StrArray) -> Parsed {
         s.verbosity = Some(1 + verbose);
     }
     read_env(&mut s, env);
-    Parsed::Run(s)
+    Ok(s)
 }
 
 /// Environment variables fill in what the command line did not say.
@@ -284,12 +282,12 @@ fn add_rewrite(s: &mut Settings, spec: &[u8]) -> bool {
 
 fn print_ok(text: &str) -> Parsed {
     let _ = rustix::io::write(crate::sys::stdio(1), text.as_bytes());
-    Parsed::Exit(0)
+    Err(0)
 }
 
 fn usage_error() -> Parsed {
     let _ = rustix::io::write(crate::sys::stdio(2), USAGE.as_bytes());
-    Parsed::Exit(exit::USAGE)
+    Err(exit::USAGE)
 }
 
 fn bad_option(option: &[u8]) -> Parsed {
@@ -305,10 +303,7 @@ fn bad_value(option: &[u8]) -> Parsed {
 /// For `log::Bytes` users that want the usage text after their own message.
 pub fn missing_program() -> i32 {
     error!("no program to run: keel [OPTIONS] [--] PROGRAM [ARGS...]");
-    match usage_error() {
-        Parsed::Exit(code) => code,
-        Parsed::Run(_) => exit::USAGE,
-    }
+    usage_error().err().unwrap_or(exit::USAGE)
 }
 
 /// Applies the verbosity decided by the command line, the environment or the config.

@@ -81,22 +81,26 @@ fn read(path: &'static CStr, optional: bool) -> Result<&'static [u8], ()> {
     ) {
         Ok(fd) => fd,
         Err(Errno::NOENT) if optional => return Ok(&[]),
-        Err(e) => return Err(fail("open", e)),
+        Err(e) => {
+            fail("open", e);
+            return Err(());
+        }
     };
     let st = rustix::fs::fstat(&fd).map_err(|e| fail("fstat", e))?;
     let refuse = |why: &str| error!("config {}: {}", Bytes(path.to_bytes()), why);
     if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
-        return Err(refuse("not a regular file"));
+        refuse("not a regular file");
+        return Err(());
     }
     if st.st_mode & 0o022 != 0 {
-        return Err(refuse(
+        refuse(
             "group or others may write it, and a config decides mounts and privileges: chmod go-w",
-        ));
+        );
+        return Err(());
     }
     if st.st_uid != 0 && st.st_uid != rustix::process::geteuid().as_raw() {
-        return Err(refuse(
-            "owned by another user than root or keel's; a config decides mounts and privileges",
-        ));
+        refuse("owned by another user than root or keel's; a config decides mounts and privileges");
+        return Err(());
     }
     let buf = FILE.take().ok_or(())?;
     let mut len = 0;
@@ -105,15 +109,17 @@ fn read(path: &'static CStr, optional: bool) -> Result<&'static [u8], ()> {
             Ok(0) => break,
             Ok(n) => len += n,
             Err(Errno::INTR) => {}
-            Err(e) => return Err(fail("read", e)),
+            Err(e) => {
+                fail("read", e);
+                return Err(());
+            }
         }
         if len == buf.len() {
             // Full: one more byte would make it too large for any config.
             let mut probe = [0u8; 1];
             if rustix::io::read(&fd, &mut probe).is_ok_and(|n| n > 0) {
-                return Err(refuse(
-                    "larger than 65536 bytes, the most a config may have",
-                ));
+                refuse("larger than 65536 bytes, the most a config may have");
+                return Err(());
             }
             break;
         }
@@ -124,8 +130,11 @@ fn read(path: &'static CStr, optional: bool) -> Result<&'static [u8], ()> {
 /// Fills in what the command line and environment left unset.
 fn apply(s: &mut Settings, c: &wire::Config<'static>) {
     let (p, v) = (&c.process, &c.supervision);
-    if s.program.len() == 0 && !p.args.is_empty() {
-        if let Some(argv) = ARGV.take() {
+    if s.program.len() == 0
+        && !p.args.is_empty()
+        && let Some(argv) = ARGV.take()
+    {
+        {
             // decode checked the count against MAX_ARGS, so every push fits.
             for arg in p.args.iter() {
                 let _ = argv.push(arg);

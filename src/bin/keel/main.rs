@@ -18,7 +18,7 @@ mod signal;
 mod supervise;
 mod sys;
 
-use cli::{Mode, Parsed, exit};
+use cli::{Mode, exit};
 use log::error;
 
 /// Called by `sys::entry` with the initial stack's argv and envp; returns keel's exit status.
@@ -39,8 +39,8 @@ fn run(
     kernel_init: bool,
 ) -> i32 {
     let mut s = match cli::parse(args, env) {
-        Parsed::Run(s) => s,
-        Parsed::Exit(status) => return status,
+        Ok(s) => s,
+        Err(status) => return status,
     };
     if config::load(&mut s).is_err() {
         return exit::USAGE;

@@ -23,11 +23,11 @@ pub fn exec_workload(s: &Settings, env: sys::StrArray, keel: Pid) -> i32 {
     let activated = listen_pid == Some(keel_pid);
     close_inherited_fds(s, env, activated);
     let p = &s.process;
-    if let Some(cwd) = p.cwd {
-        if let Err(e) = rustix::process::chdir(cwd) {
-            error!("cwd {}: {}", Bytes(cwd.to_bytes()), Error(e));
-            return exit::SETUP;
-        }
+    if let Some(cwd) = p.cwd
+        && let Err(e) = rustix::process::chdir(cwd)
+    {
+        error!("cwd {}: {}", Bytes(cwd.to_bytes()), Error(e));
+        return exit::SETUP;
     }
     let rewrite_listen_pid = activated && own != keel;
     if !rewrite_listen_pid && !p.env_clear && p.env_set.is_empty() && p.env_unset.is_empty() {

@@ -40,13 +40,12 @@ pub fn run(s: &Settings, env: sys::StrArray, own: Pid) -> i32 {
             );
         }
     }
-    if let Some(sig) = s.parent_death_signal {
-        if let Err(e) =
+    if let Some(sig) = s.parent_death_signal
+        && let Err(e) =
             rustix::process::set_parent_process_death_signal(Some(sys::signal(i32::from(sig))))
-        {
-            error!("parent death signal {}: {}", Name(i32::from(sig)), Error(e));
-            return exit::SETUP;
-        }
+    {
+        error!("parent death signal {}: {}", Name(i32::from(sig)), Error(e));
+        return exit::SETUP;
     }
     let caller_mask = sys::set_signal_mask(sys::ALL_SIGNALS);
     // With SIGCHLD ignored the kernel would reap children itself and keel would never learn
@@ -246,16 +245,16 @@ impl Supervisor<'_> {
             Name(sig),
             Name(to)
         );
-        if let Err(e) = sys::kill(self.target, to) {
-            if e != Errno::SRCH {
-                say!(
-                    log::WARN,
-                    "forward {} to {}: {}",
-                    Name(to),
-                    self.target,
-                    Error(e)
-                );
-            }
+        if let Err(e) = sys::kill(self.target, to)
+            && e != Errno::SRCH
+        {
+            say!(
+                log::WARN,
+                "forward {} to {}: {}",
+                Name(to),
+                self.target,
+                Error(e)
+            );
         }
         if sig == SIGTERM as i32 && self.deadline.is_none() {
             self.deadline = Some(sys::monotonic_ms() + self.grace());

@@ -326,6 +326,10 @@ impl<T> StaticCell<T> {
     }
 
     /// The value, the first time only.
+    #[allow(
+        clippy::mut_from_ref,
+        reason = "the flag makes this the only reference ever handed out"
+    )]
     pub fn take(&'static self) -> Option<&'static mut T> {
         if self.taken.swap(true, core::sync::atomic::Ordering::Relaxed) {
             return None;

@@ -1,0 +1,176 @@
+//! keel-gen: compiles a TOML description into keel's binary config, shows binary configs as
+//! TOML, and embeds a config into a keel binary. It runs on the host, so the names, the
+//! checks and the error messages live here, and keel only decodes (see `keel::wire`).
+
+mod elf;
+mod schema;
+mod source;
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use keel::wire::{self, EncodeError};
+
+use schema::Document;
+use source::Source;
+
+/// Build, inspect and embed keel's binary configs.
+#[derive(Parser)]
+#[command(name = "keel-gen", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile a TOML config (see examples/*.toml) into keel's binary format.
+    Build {
+        /// The TOML config, or - for stdin.
+        input: PathBuf,
+        /// Where to write the binary config, or - for stdout.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Print a binary config, or the config embedded in a keel binary, as TOML that
+    /// `build` turns back into the same bytes.
+    Inspect {
+        /// A config made by `build`, or a keel binary; - for stdin.
+        file: PathBuf,
+    },
+    /// Copy a keel binary with a config written into its .keelcfg section, replacing any
+    /// config embedded before.
+    Embed {
+        /// The binary config to embed, from `build`.
+        #[arg(long)]
+        config: PathBuf,
+        /// The keel binary to copy.
+        #[arg(long)]
+        keel: PathBuf,
+        /// Where to write the new keel binary (mode 0755).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Build { input, output } => build(&input, &output),
+        Command::Inspect { file } => inspect(&file),
+        Command::Embed {
+            config,
+            keel,
+            output,
+        } => embed(&config, &keel, &output),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            // Nothing more can be done if stderr is gone.
+            let _ = writeln!(io::stderr(), "keel-gen: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn build(input: &Path, output: &Path) -> Result<(), String> {
+    let text = String::from_utf8(read(input)?)
+        .map_err(|_| format!("{}: not UTF-8 text", input_name(input)))?;
+    let source = Source {
+        name: input_name(input),
+        text,
+    };
+    let document: Document = toml::from_str(&source.text).map_err(|e| source.toml_error(&e))?;
+    let compiled = document.compile(&source)?;
+    let mut bytes = vec![0; wire::MAX_LEN];
+    let len = wire::encode(&compiled.config(), &mut bytes).map_err(|e| match e {
+        EncodeError::BufferTooSmall { needed } => format!(
+            "{}: the config needs {needed} bytes, more than keel's limit of {} bytes",
+            source.name,
+            wire::MAX_LEN
+        ),
+        EncodeError::Invalid(error) => format!(
+            "{}: bug: keel-gen made a config keel would refuse ({error})",
+            source.name
+        ),
+    })?;
+    write(output, &bytes[..len])
+}
+
+fn inspect(file: &Path) -> Result<(), String> {
+    let bytes = read(file)?;
+    let name = input_name(file);
+    let (config, origin) = if elf::is_elf(&bytes) {
+        let section = &bytes[elf::config_section(&bytes).map_err(|e| format!("{name}: {e}"))?];
+        if section.iter().all(|&b| b == 0) {
+            return Err(format!(
+                "{name}: no config embedded (its {} section is all zeros); add one with keel-gen embed",
+                elf::SECTION
+            ));
+        }
+        (section, format!("the {} section of {name}", elf::SECTION))
+    } else {
+        (bytes.as_slice(), name)
+    };
+    let config = wire::decode(config).map_err(|e| format!("{origin}: {e}"))?;
+    let document = Document::from_config(&config).map_err(|e| format!("{origin}: {e}"))?;
+    let toml =
+        toml::to_string(&document).map_err(|e| format!("{origin}: cannot print as TOML: {e}"))?;
+    write(
+        Path::new("-"),
+        format!("# keel config decoded from {origin}\n{toml}").as_bytes(),
+    )
+}
+
+fn embed(config: &Path, keel: &Path, output: &Path) -> Result<(), String> {
+    let config_bytes = read(config)?;
+    wire::decode(&config_bytes)
+        .map_err(|e| format!("{}: not a valid keel config: {e}", input_name(config)))?;
+    let mut binary = read(keel)?;
+    elf::embed(&mut binary, &config_bytes).map_err(|e| format!("{}: {e}", input_name(keel)))?;
+    write(output, &binary)?;
+    if !is_stdio(output) {
+        fs::set_permissions(output, fs::Permissions::from_mode(0o755))
+            .map_err(|e| format!("{}: {e}", output.display()))?;
+    }
+    Ok(())
+}
+
+fn is_stdio(path: &Path) -> bool {
+    path == Path::new("-")
+}
+
+/// How errors name an input file.
+fn input_name(path: &Path) -> String {
+    if is_stdio(path) {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    let result = if is_stdio(path) {
+        let mut bytes = Vec::new();
+        io::stdin().read_to_end(&mut bytes).map(|_| bytes)
+    } else {
+        fs::read(path)
+    };
+    result.map_err(|e| format!("{}: {e}", input_name(path)))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if is_stdio(path) {
+        let mut stdout = io::stdout().lock();
+        stdout
+            .write_all(bytes)
+            .and_then(|()| stdout.flush())
+            .map_err(|e| format!("<stdout>: {e}"))
+    } else {
+        fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}

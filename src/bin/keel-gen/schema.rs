@@ -1,0 +1,494 @@
+//! The TOML schema `build` reads and `inspect` prints (documented by `examples/*.toml`), and
+//! its translation to and from `keel::wire::Config`. Names follow the OCI runtime spec's
+//! `process` where it has one (`args`, `env`, `cwd`).
+//!
+//! The checks here are the host's: besides what keel itself would refuse, they catch
+//! duplicates and contradictions, and point at the line and column to fix.
+
+use std::collections::HashMap;
+use std::ffi::{CStr, CString};
+use std::hash::Hash;
+use std::ops::Range;
+
+use keel::wire::{
+    Config, ExitCodes, MAX_ARGS, MAX_ENV, Mode, PATH_MAX, Process, SignalRewrites, Strings,
+    Supervision, syntax,
+};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::source::Source;
+
+/// A list of strings, each with its position for error messages.
+type List = Spanned<Vec<Spanned<String>>>;
+
+/// A keel.toml file.
+#[derive(Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    process: Option<ProcessTable>,
+    supervision: Option<SupervisionTable>,
+}
+
+/// `[process]`: what keel runs.
+#[derive(Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct ProcessTable {
+    args: Option<List>,
+    env: Option<List>,
+    env_clear: Option<Spanned<bool>>,
+    env_unset: Option<List>,
+    cwd: Option<Spanned<String>>,
+}
+
+/// `[supervision]`: how keel runs it. Spanned fields are the ones an error may point at.
+#[derive(Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct SupervisionTable {
+    mode: Option<Spanned<String>>,
+    subreaper: Option<bool>,
+    kill_process_group: Option<Spanned<bool>>,
+    remap_exit: Option<Spanned<Vec<Spanned<i64>>>>,
+    grace: Option<Spanned<String>>,
+    rewrite: Option<List>,
+    verbosity: Option<u8>,
+    warn_on_reap: Option<Spanned<bool>>,
+    parent_death_signal: Option<Spanned<String>>,
+}
+
+/// The bytes a `wire::Config` borrows, compiled from a document.
+#[derive(Default)]
+pub struct Compiled {
+    args: Vec<u8>,
+    env_clear: bool,
+    env_set: Vec<u8>,
+    env_unset: Vec<u8>,
+    cwd: Option<CString>,
+    rewrite: Vec<[u8; 2]>,
+    /// Every supervision field but `rewrite`, which borrows `self.rewrite`.
+    supervision: Supervision<'static>,
+}
+
+impl Compiled {
+    pub fn config(&self) -> Config<'_> {
+        Config {
+            process: Process {
+                args: strings(&self.args),
+                env_clear: self.env_clear,
+                env_set: strings(&self.env_set),
+                env_unset: strings(&self.env_unset),
+                cwd: self.cwd.as_deref(),
+            },
+            supervision: Supervision {
+                rewrite: SignalRewrites::new(&self.rewrite),
+                ..self.supervision
+            },
+        }
+    }
+}
+
+fn strings(bytes: &[u8]) -> Strings<'_> {
+    Strings::from_bytes_with_nul(bytes).expect("compile ends every string with NUL")
+}
+
+impl Document {
+    /// Checks the document and compiles it for `wire::encode`.
+    pub fn compile(&self, source: &Source) -> Result<Compiled, String> {
+        let mut compiled = Compiled::default();
+        if let Some(process) = &self.process {
+            process.compile(source, &mut compiled)?;
+        }
+        if let Some(supervision) = &self.supervision {
+            supervision.compile(source, &mut compiled)?;
+        }
+        Ok(compiled)
+    }
+
+    /// The document that compiles to `config`: what `inspect` prints.
+    pub fn from_config(config: &Config<'_>) -> Result<Document, String> {
+        let (process, supervision) = (&config.process, &config.supervision);
+        Ok(Document {
+            process: (*process != Process::default())
+                .then(|| ProcessTable::from_wire(process))
+                .transpose()?,
+            supervision: (*supervision != Supervision::default())
+                .then(|| SupervisionTable::from_wire(supervision)),
+        })
+    }
+}
+
+impl ProcessTable {
+    fn compile(&self, source: &Source, out: &mut Compiled) -> Result<(), String> {
+        if let Some(args) = &self.args {
+            let Some(program) = args.get_ref().first() else {
+                return Err(source.error(
+                    args.span(),
+                    "args is empty: name the program, as in args = [\"/bin/app\"]",
+                ));
+            };
+            if program.get_ref().is_empty() {
+                return Err(
+                    source.error(program.span(), "the program (the first of args) is empty")
+                );
+            }
+            out.args = nul_joined(source, args, "args", MAX_ARGS, |_| None)?;
+        }
+        out.env_clear = value(&self.env_clear).unwrap_or_default();
+        let env_keys = match &self.env {
+            Some(env) => {
+                out.env_set = nul_joined(source, env, "env", MAX_ENV, |entry| {
+                    match entry.split_once('=') {
+                        Some((key, _)) if !key.is_empty() => None,
+                        _ => Some("env entries are \"KEY=VALUE\" with a non-empty KEY"),
+                    }
+                })?;
+                let keys = env
+                    .get_ref()
+                    .iter()
+                    .map(|entry| (env_key(entry.get_ref()), entry.span()));
+                unique(source, keys, |key| format!("env sets {key} twice"))?
+            }
+            None => HashMap::new(),
+        };
+        if let Some(unset) = &self.env_unset {
+            if let Some(clear) = self.env_clear.as_ref().filter(|clear| *clear.get_ref()) {
+                return Err(source.error(
+                    clear.span(),
+                    "env_clear = true leaves nothing for env_unset to remove: drop one of them",
+                ));
+            }
+            out.env_unset = nul_joined(source, unset, "env_unset", MAX_ENV, |key| {
+                (key.is_empty() || key.contains('='))
+                    .then_some("env_unset entries are variable names, without '='")
+            })?;
+            let keys = unset
+                .get_ref()
+                .iter()
+                .map(|key| (key.get_ref().as_str(), key.span()));
+            for (key, span) in unique(source, keys, |key| format!("env_unset removes {key} twice"))?
+            {
+                if env_keys.contains_key(key) {
+                    return Err(source.error(
+                        span,
+                        format!("{key} is both set by env and removed by env_unset: keep one"),
+                    ));
+                }
+            }
+        }
+        if let Some(cwd) = &self.cwd {
+            let path = cwd.get_ref();
+            let problem = if !path.starts_with('/') {
+                Some("cwd must be an absolute path, as in cwd = \"/srv\"")
+            } else if path.len() >= PATH_MAX {
+                Some("cwd is longer than Linux's PATH_MAX (4095 bytes)")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Err(source.error(cwd.span(), problem));
+            }
+            out.cwd = Some(c_string(source, cwd)?);
+        }
+        Ok(())
+    }
+
+    fn from_wire(process: &Process<'_>) -> Result<ProcessTable, String> {
+        Ok(ProcessTable {
+            args: list(process.args, "args")?,
+            env: list(process.env_set, "env")?,
+            env_clear: process.env_clear.then(|| unspanned(true)),
+            env_unset: list(process.env_unset, "env_unset")?,
+            cwd: process
+                .cwd
+                .map(|cwd| text(cwd, "cwd").map(unspanned))
+                .transpose()?,
+        })
+    }
+}
+
+impl SupervisionTable {
+    fn compile(&self, source: &Source, out: &mut Compiled) -> Result<(), String> {
+        let mode = self
+            .mode
+            .as_ref()
+            .map(|mode| parse_mode(source, mode))
+            .transpose()?;
+        if mode == Some(Mode::Exec) {
+            self.reject_supervision_only(source)?;
+        }
+        out.rewrite = self
+            .rewrite
+            .as_ref()
+            .map(|list| rewrites(source, list))
+            .transpose()?
+            .unwrap_or_default();
+        out.supervision = Supervision {
+            mode,
+            subreaper: self.subreaper,
+            kill_process_group: value(&self.kill_process_group),
+            remap_exit: self
+                .remap_exit
+                .as_ref()
+                .map(|codes| exit_codes(source, codes))
+                .transpose()?
+                .unwrap_or_default(),
+            grace_ms: self
+                .grace
+                .as_ref()
+                .map(|grace| duration_ms(source, grace))
+                .transpose()?,
+            rewrite: SignalRewrites::default(),
+            verbosity: self.verbosity,
+            warn_on_reap: value(&self.warn_on_reap),
+            parent_death_signal: self
+                .parent_death_signal
+                .as_ref()
+                .map(|signal| parse_signal(source, signal))
+                .transpose()?,
+        };
+        Ok(())
+    }
+
+    /// In exec mode keel replaces itself with the program: nothing is left to forward
+    /// signals, reap, drain or report an exit code, so these settings would silently do nothing.
+    fn reject_supervision_only(&self, source: &Source) -> Result<(), String> {
+        let spans = [
+            (
+                "kill_process_group",
+                self.kill_process_group.as_ref().map(Spanned::span),
+            ),
+            ("remap_exit", self.remap_exit.as_ref().map(Spanned::span)),
+            ("grace", self.grace.as_ref().map(Spanned::span)),
+            ("rewrite", self.rewrite.as_ref().map(Spanned::span)),
+            (
+                "warn_on_reap",
+                self.warn_on_reap.as_ref().map(Spanned::span),
+            ),
+        ];
+        match spans.into_iter().find_map(|(name, span)| Some((name, span?))) {
+            Some((name, span)) => Err(source.error(
+                span,
+                format!("{name} needs keel to supervise, but mode = \"exec\" replaces keel with the program: remove {name} or the mode"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn from_wire(supervision: &Supervision<'_>) -> SupervisionTable {
+        let remap_exit = supervision
+            .remap_exit
+            .iter()
+            .map(|code| unspanned(i64::from(code)));
+        let rewrite = supervision.rewrite.iter();
+        let rewrite = rewrite
+            .map(|(from, to)| unspanned(format!("{}:{}", signal_text(from), signal_text(to))));
+        SupervisionTable {
+            mode: supervision
+                .mode
+                .map(|mode| unspanned(mode_name(mode).to_owned())),
+            subreaper: supervision.subreaper,
+            kill_process_group: supervision.kill_process_group.map(unspanned),
+            remap_exit: (!supervision.remap_exit.is_empty())
+                .then(|| unspanned(remap_exit.collect())),
+            grace: supervision.grace_ms.map(|ms| unspanned(duration_text(ms))),
+            rewrite: (!supervision.rewrite.is_empty()).then(|| unspanned(rewrite.collect())),
+            verbosity: supervision.verbosity,
+            warn_on_reap: supervision.warn_on_reap.map(unspanned),
+            parent_death_signal: supervision
+                .parent_death_signal
+                .map(|signal| unspanned(signal_text(signal))),
+        }
+    }
+}
+
+const SIGKILL: u8 = 9;
+const SIGSTOP: u8 = 19;
+const MODES: [Mode; 3] = [Mode::Supervise, Mode::Exec, Mode::Machine];
+
+fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Supervise => "supervise",
+        Mode::Exec => "exec",
+        Mode::Machine => "machine",
+    }
+}
+
+fn parse_mode(source: &Source, mode: &Spanned<String>) -> Result<Mode, String> {
+    MODES
+        .into_iter()
+        .find(|&m| mode_name(m) == mode.get_ref())
+        .ok_or_else(|| {
+            let message = format!(
+                "unknown mode {:?}: use \"supervise\", \"exec\" or \"machine\"",
+                mode.get_ref()
+            );
+            source.error(mode.span(), message)
+        })
+}
+
+fn parse_signal(source: &Source, signal: &Spanned<String>) -> Result<u8, String> {
+    syntax::parse_signal(signal.get_ref().as_bytes()).ok_or_else(|| {
+        let message = format!(
+            "unknown signal {:?}: use a name such as \"KILL\" or \"SIGKILL\", 1..=64, or RTMIN+n",
+            signal.get_ref()
+        );
+        source.error(signal.span(), message)
+    })
+}
+
+fn duration_ms(source: &Source, duration: &Spanned<String>) -> Result<u32, String> {
+    syntax::parse_duration_ms(duration.get_ref().as_bytes()).ok_or_else(|| {
+        let message = "durations are written \"250ms\", \"5s\" or \"1m\" (at most 49 days)";
+        source.error(duration.span(), message)
+    })
+}
+
+fn exit_codes(source: &Source, codes: &Spanned<Vec<Spanned<i64>>>) -> Result<ExitCodes, String> {
+    let mut parsed = Vec::new();
+    for code in codes.get_ref() {
+        let byte = u8::try_from(*code.get_ref())
+            .map_err(|_| source.error(code.span(), "exit codes are 0..=255"))?;
+        parsed.push((byte, code.span()));
+    }
+    let mut set = ExitCodes::default();
+    for code in unique(source, parsed, |code| {
+        format!("remap_exit lists {code} twice")
+    })?
+    .into_keys()
+    {
+        set.insert(code);
+    }
+    Ok(set)
+}
+
+/// `[from, to]` pairs sorted by `from`, as the format requires.
+fn rewrites(source: &Source, list: &List) -> Result<Vec<[u8; 2]>, String> {
+    let mut pairs = Vec::new();
+    for entry in list.get_ref() {
+        let (from, to) = syntax::parse_rewrite(entry.get_ref().as_bytes()).ok_or_else(|| {
+            let message =
+                "rewrite entries are \"FROM:TO\" signals, as in \"TERM:QUIT\"; TO = 0 drops FROM";
+            source.error(entry.span(), message)
+        })?;
+        if [SIGKILL, SIGSTOP].contains(&from) {
+            let message =
+                "SIGKILL and SIGSTOP cannot be caught, so keel never gets them to rewrite";
+            return Err(source.error(entry.span(), message));
+        }
+        pairs.push(([from, to], entry.span()));
+    }
+    let froms = pairs
+        .iter()
+        .map(|&([from, _], ref span)| (from, span.clone()));
+    unique(source, froms, |&from| {
+        format!("rewrite has two rules for {}", signal_text(from))
+    })?;
+    let mut pairs: Vec<[u8; 2]> = pairs.into_iter().map(|(pair, _)| pair).collect();
+    pairs.sort_unstable();
+    Ok(pairs)
+}
+
+fn value<T: Copy>(field: &Option<Spanned<T>>) -> Option<T> {
+    field.as_ref().map(|value| *value.get_ref())
+}
+
+/// How `inspect` writes a signal: `TERM`, `RTMIN+3`, or the number (0 means "drop").
+fn signal_text(signal: u8) -> String {
+    match syntax::signal_name(signal) {
+        Some(name) => name.to_owned(),
+        None if signal == syntax::RTMIN => "RTMIN".to_owned(),
+        None if signal > syntax::RTMIN => format!("RTMIN+{}", signal - syntax::RTMIN),
+        None => signal.to_string(),
+    }
+}
+
+/// How `inspect` writes a duration: in the largest unit that keeps it exact.
+fn duration_text(ms: u32) -> String {
+    match ms {
+        0 => "0s".to_owned(),
+        _ if ms.is_multiple_of(60_000) => format!("{}m", ms / 60_000),
+        _ if ms.is_multiple_of(1000) => format!("{}s", ms / 1000),
+        _ => format!("{ms}ms"),
+    }
+}
+
+fn env_key(entry: &str) -> &str {
+    entry.split_once('=').map_or(entry, |(key, _)| key)
+}
+
+/// The strings of `list`, each followed by NUL, after checking the count, that none
+/// contains NUL, and what `problem` says about each.
+fn nul_joined(
+    source: &Source,
+    list: &List,
+    name: &str,
+    max: usize,
+    problem: impl Fn(&str) -> Option<&'static str>,
+) -> Result<Vec<u8>, String> {
+    let items = list.get_ref();
+    if items.len() > max {
+        return Err(source.error(
+            list.span(),
+            format!(
+                "{name} has {} entries; keel allows at most {max}",
+                items.len()
+            ),
+        ));
+    }
+    let mut bytes = Vec::new();
+    for item in items {
+        if let Some(problem) = problem(item.get_ref()) {
+            return Err(source.error(item.span(), problem));
+        }
+        bytes.extend_from_slice(c_string(source, item)?.as_bytes_with_nul());
+    }
+    Ok(bytes)
+}
+
+fn c_string(source: &Source, text: &Spanned<String>) -> Result<CString, String> {
+    CString::new(text.get_ref().as_str()).map_err(|_| {
+        source.error(
+            text.span(),
+            "strings cannot contain NUL (\\u0000): keel passes them to the kernel as C strings",
+        )
+    })
+}
+
+/// The keys with where each is, or an error at the second place a key appears.
+fn unique<K: Eq + Hash>(
+    source: &Source,
+    items: impl IntoIterator<Item = (K, Range<usize>)>,
+    duplicate: impl Fn(&K) -> String,
+) -> Result<HashMap<K, Range<usize>>, String> {
+    let mut seen: HashMap<K, Range<usize>> = HashMap::new();
+    for (key, span) in items {
+        if let Some(first) = seen.get(&key) {
+            let (line, _) = source.line_column(first.start);
+            return Err(source.error(span, format!("{} (first at line {line})", duplicate(&key))));
+        }
+        seen.insert(key, span);
+    }
+    Ok(seen)
+}
+
+fn unspanned<T>(value: T) -> Spanned<T> {
+    Spanned::new(0..0, value)
+}
+
+fn text(string: &CStr, field: &str) -> Result<String, String> {
+    string
+        .to_str()
+        .map(str::to_owned)
+        .map_err(|_| format!("{field} holds {string:?}, which is not UTF-8: TOML cannot show it"))
+}
+
+fn list(strings: Strings<'_>, field: &str) -> Result<Option<List>, String> {
+    if strings.is_empty() {
+        return Ok(None);
+    }
+    let items: Result<Vec<_>, String> = strings
+        .iter()
+        .map(|s| text(s, field).map(unspanned))
+        .collect();
+    Ok(Some(unspanned(items?)))
+}
