@@ -28,16 +28,18 @@ pub fn signal_rest(own: i32, group: i32, sig: i32) -> usize {
     }
 }
 
-/// Depth-first over /proc; `None` when /proc cannot be read at all.
+/// Depth-first over /proc; `None` when /proc cannot be read at all. A process is signalled
+/// only after its children are listed: SIGKILLed first, it would hand them to keel before the
+/// walk saw them. Children forked after the listing are caught by the drain's next pass.
 fn walk(own: i32, sig: i32) -> Option<usize> {
     let mut pending: heapless::Vec<i32, PENDING> = heapless::Vec::new();
     let mut signalled = 0;
-    let mut parent = own;
+    let mut pid = own;
     loop {
         let mut path: heapless::String<32> = heapless::String::new();
-        let _ = uwrite!(path, "/proc/{}/task", parent);
+        let _ = uwrite!(path, "/proc/{}/task", pid);
         let tasks = open(&path);
-        if parent == own && tasks.is_none() {
+        if pid == own && tasks.is_none() {
             return None;
         }
         let mut dirbuf = [MaybeUninit::<u8>::uninit(); 1024];
@@ -46,10 +48,7 @@ fn walk(own: i32, sig: i32) -> Option<usize> {
             let Some(tid) = parse_pid(entry.file_name().to_bytes()) else {
                 continue;
             };
-            for child in children(parent, tid) {
-                if sys::kill(child, sig).is_ok() {
-                    signalled += 1;
-                }
+            for child in children(pid, tid) {
                 if pending.push(child).is_err() {
                     say!(
                         log::WARN,
@@ -59,8 +58,11 @@ fn walk(own: i32, sig: i32) -> Option<usize> {
                 }
             }
         }
+        if pid != own && sys::kill(pid, sig).is_ok() {
+            signalled += 1;
+        }
         match pending.pop() {
-            Some(next) => parent = next,
+            Some(next) => pid = next,
             None => return Some(signalled),
         }
     }

@@ -22,8 +22,10 @@ use rustix::process::{Pid, WaitOptions, WaitStatus};
 
 /// The default grace period between SIGTERM and SIGKILL.
 pub const DEFAULT_GRACE_MS: u32 = 5000;
-/// How long keel waits for SIGKILLed processes to be reaped before it gives up on them.
-const KILL_WAIT_MS: u64 = 1000;
+/// After the grace period keel sends SIGKILL in passes this far apart (a pass catches what
+/// was forked, or re-parented, since the last), and gives up after this many.
+const KILL_PASS_MS: u64 = 100;
+const KILL_PASSES: u8 = 10;
 
 pub fn run(s: &Settings, env: sys::StrArray, own: Pid) -> i32 {
     if !own.is_init() {
@@ -119,8 +121,8 @@ struct Supervisor<'a> {
     draining: bool,
     /// When the grace period ends (monotonic ms), once a drain or a stop signal started it.
     deadline: Option<u64>,
-    /// Whether the rest has had its SIGKILL.
-    killed: bool,
+    /// How many SIGKILL passes the rest has had.
+    kill_passes: u8,
 }
 
 impl Supervisor<'_> {
@@ -135,7 +137,7 @@ impl Supervisor<'_> {
             status: None,
             draining: false,
             deadline: None,
-            killed: false,
+            kill_passes: 0,
         }
     }
 
@@ -149,11 +151,11 @@ impl Supervisor<'_> {
                 .map(|deadline| deadline.checked_sub(sys::monotonic_ms()))
             {
                 Some(None | Some(0)) => {
-                    if self.killed {
+                    if self.kill_passes == KILL_PASSES {
                         say!(
                             log::WARN,
                             "drain: processes still present {} ms after SIGKILL; exiting",
-                            KILL_WAIT_MS
+                            KILL_PASS_MS * u64::from(KILL_PASSES)
                         );
                         break;
                     }
@@ -284,8 +286,8 @@ impl Supervisor<'_> {
     fn kill_rest(&mut self) {
         let n = drain::signal_rest(self.own, self.child.as_raw_nonzero().get(), SIGKILL as i32);
         say!(log::INFO, "drain: grace period over, sent SIGKILL ({})", n);
-        self.killed = true;
-        self.deadline = Some(sys::monotonic_ms() + KILL_WAIT_MS);
+        self.kill_passes += 1;
+        self.deadline = Some(sys::monotonic_ms() + KILL_PASS_MS);
     }
 
     fn exit_status(&self) -> i32 {
