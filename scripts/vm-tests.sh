@@ -7,7 +7,7 @@
 #   --kernel K   kernel(s) to test (default all = 6.1 and 6.12)
 #   --keel PATH  boot PATH as /sbin/keel instead of target/release/keel (implies --no-build)
 #   --stand-in   boot tests/vm/support/keel-standin.sh (busybox sh imitation of keel)
-#   --no-build   skip `cargo build --release --bin keel`
+#   --no-build   skip `cargo build --release --bins` (keel, and keel-gen for configs)
 #   -j N         boots in parallel (default: 2 if the host has 2+ CPUs)
 #   CASE         case names (tests/vm/NAME.sh) or paths; default every tests/vm/*.sh
 #
@@ -88,7 +88,7 @@ else
 fi
 
 if [[ $build -eq 1 ]]; then
-    (cd "$ROOT" && cargo build --release --bin keel) || die "cargo build --release --bin keel failed"
+    (cd "$ROOT" && cargo build --release --bins) || die "cargo build --release --bins failed"
 fi
 [[ -n $keel ]] || keel=$ROOT/target/release/keel
 [[ -x $keel ]] || die "no keel binary at $keel (build it, or use --keel PATH / --stand-in)"

@@ -117,7 +117,13 @@ fn every_example_builds_and_inspects_back_to_the_same_bytes() {
         .iter()
         .map(|path| path.file_name().unwrap().to_str().unwrap())
         .collect();
-    for required in ["exec.toml", "minimal.toml", "supervise.toml"] {
+    for required in [
+        "benchexec.toml",
+        "cgroup.toml",
+        "exec.toml",
+        "minimal.toml",
+        "supervise.toml",
+    ] {
         assert!(names.contains(&required), "examples/{required} is missing");
     }
     let dir = scratch();
@@ -244,6 +250,98 @@ fn errors_point_at_line_and_column() {
             "[supervision]\nparent_death_signal = \"KIL\"\n",
             "2:23: unknown signal \"KIL\": use a name such as \"KILL\" or \"SIGKILL\", 1..=64, or RTMIN+n",
         ),
+        (
+            "[cgroup]\npreset = \"slurm\"\n",
+            "2:10: unknown preset \"slurm\": the only one is \"benchexec\"",
+        ),
+        (
+            "[cgroup]\nowner = \"1000:1000\"\n",
+            "2:9: owner at [cgroup] level goes with preset = \"benchexec\"; without it, give each [[cgroup.delegate]] its owner",
+        ),
+        (
+            "[cgroup]\npreset = \"benchexec\"\nowner = \"1000\"\n",
+            "3:9: owner is \"UID:GID\", two numbers, as in \"1000:1000\"",
+        ),
+        (
+            "[cgroup]\n[[cgroup.delegate]]\npath = \"a\"\nowner = \"0:4294967295\"\n",
+            "4:9: 4294967295 is -1, which chown takes as \"leave unchanged\": use a real id",
+        ),
+        (
+            "[cgroup]\nleaf = \"/init\"\n",
+            "2:8: leaf: cgroup path must be relative, without empty, . or .. components; cgroup paths are relative to keel's cgroup, as in \"benchexec\" or \"a/b\"",
+        ),
+        (
+            "[cgroup]\nworkload = \"a/../b\"\n",
+            "2:12: workload: cgroup path must be relative, without empty, . or .. components; cgroup paths are relative to keel's cgroup, as in \"benchexec\" or \"a/b\"",
+        ),
+        (
+            "[cgroup]\nroot = \"sys/fs/cgroup\"\n",
+            "2:8: root must be an absolute path, as in root = \"/sys/fs/cgroup\"",
+        ),
+        (
+            "[cgroup]\ncontrollers = []\n",
+            "2:15: controllers = [] would mean every available controller: leave controllers out for that",
+        ),
+        (
+            "[cgroup]\ncontrollers = [\"cpu\", \"Memory\"]\n",
+            "2:23: controller names are 1 to 64 of a-z, 0-9 and _, as in \"memory\"",
+        ),
+        (
+            "[cgroup]\noptional = [\"io\", \"io\"]\n",
+            "2:19: optional lists \"io\" twice (first at line 2)",
+        ),
+        (
+            "[cgroup]\ncontrollers = [\"cpu\"]\noptional = [\"io\"]\n",
+            "3:13: optional names \"io\", which controllers does not list: add it there, or remove it here",
+        ),
+        (
+            "[cgroup]\n[[cgroup.delegate]]\npath = \"a\"\n[[cgroup.delegate]]\npath = \"a\"\n",
+            "5:8: delegate \"a\" is listed twice (first at line 3)",
+        ),
+        (
+            "[cgroup]\n[[cgroup.delegate]]\npath = \"init\"\n",
+            "3:8: \"init\" is the leaf, which holds keel and the processes it found, and a cgroup with processes cannot enable controllers for its children (no-internal-process rule; EBUSY at run time): set enable_controllers = false, or delegate another cgroup",
+        ),
+        (
+            "[cgroup]\npreset = \"benchexec\"\nworkload = \"benchexec\"\n",
+            "3:12: the workload cannot start in \"benchexec\", which enables controllers for its children: the kernel refuses processes in such a cgroup (no-internal-process rule; EBUSY at run time). Set enable_controllers = false on that delegate, or start the workload in a child cgroup such as \"benchexec/workload\"",
+        ),
+        (
+            "[cgroup]\n[[cgroup.delegate]]\npath = \"a/b\"\n[[cgroup.delegate]]\npath = \"a\"\n",
+            "3:8: enabling controllers in \"a/b\" needs them enabled in \"a\" first: list a [[cgroup.delegate]] with path = \"a\" before this one, or set enable_controllers = false here",
+        ),
+        (
+            "[cgroup]\n[cgroup.limits]\nx = { \"memory.max\" = \"1G\" }\n",
+            "3:1: keel creates no cgroup \"x\": limits go on the leaf (\"init\"), a delegate or the workload",
+        ),
+        (
+            "[cgroup]\n[cgroup.limits]\ninit = { \"cgroup.procs\" = 1 }\n",
+            "3:10: \"cgroup.procs\": limit file is one keel writes itself; limit files are PREFIX.NAME as in \"memory.max\", and keel writes cgroup.procs, cgroup.threads and cgroup.subtree_control itself",
+        ),
+        (
+            "[cgroup]\n[cgroup.limits]\ninit = { \"memory\" = 1 }\n",
+            "3:10: \"memory\": limit file must be PREFIX.NAME, without /; limit files are PREFIX.NAME as in \"memory.max\", and keel writes cgroup.procs, cgroup.threads and cgroup.subtree_control itself",
+        ),
+        (
+            "[cgroup]\nleaf = \"keel/init\"\n[cgroup.limits]\n\"keel/init\" = { \"cgroup.max.depth\" = 3, \"memory.max\" = \"1G\" }\n",
+            "4:41: memory.max exists in \"keel/init\" only if \"keel\" enables the memory controller for its children: make \"keel\" a [[cgroup.delegate]] that enables controllers, or limit another cgroup",
+        ),
+        (
+            "[cgroup]\ncontrollers = [\"cpu\"]\n[cgroup.limits]\ninit = { \"memory.max\" = \"1G\" }\n",
+            "4:10: memory.max needs the memory controller, which controllers does not list: add \"memory\" to it",
+        ),
+        (
+            "[cgroup]\n[cgroup.limits]\ninit = { \"memory.max\" = \"\" }\n",
+            "3:25: limit value is empty, as in \"1G\" or \"max\"",
+        ),
+        (
+            "[cgroup]\n[cgroup.limits]\ninit = { \"memory.max\" = 1.5 }\n",
+            "3:25: limit values are strings or integers, as in \"1G\", \"max\" or 512",
+        ),
+        (
+            "[cgroup]\n[cgroup.limits]\ninit = { \"pids.max\" = 1 }\n[cgroup.limits.init]\n\"pids.max\" = 2\n",
+            "4:16: duplicate key",
+        ),
     ];
     let dir = scratch();
     let file = dir.join("keel.toml");
@@ -267,6 +365,127 @@ fn errors_point_at_line_and_column() {
     assert!(
         error(&["build", "-", "-o", "-"], b"[x]")
             .starts_with("keel-gen: <stdin>:1:2: unknown field `x`")
+    );
+}
+
+/// The cgroup section of the config `toml` builds to.
+fn cgroup_of(toml: &str) -> String {
+    let bytes = build(toml);
+    let config = wire::decode(&bytes).unwrap();
+    format!("{:?}", config.cgroup)
+}
+
+#[test]
+fn an_empty_cgroup_table_sets_up_every_default() {
+    let bytes = build("[cgroup]\n");
+    assert_eq!(
+        wire::decode(&bytes).unwrap().cgroup,
+        Some(wire::Cgroup::default())
+    );
+    assert_eq!(
+        inspect(&bytes).lines().skip(1).collect::<Vec<_>>(),
+        ["[cgroup]"]
+    );
+    // Without the table, keel touches no cgroup.
+    assert_eq!(wire::decode(&build("")).unwrap().cgroup, None);
+}
+
+#[test]
+fn the_benchexec_preset_is_what_init_sh_does() {
+    assert_eq!(
+        cgroup_of("[cgroup]\npreset = \"benchexec\"\n"),
+        cgroup_of("[cgroup]\nleaf = \"init\"\n[[cgroup.delegate]]\npath = \"benchexec\"\n")
+    );
+    let bytes = build("[cgroup]\npreset = \"benchexec\"\n");
+    let cgroup = wire::decode(&bytes).unwrap().cgroup.unwrap();
+    assert_eq!(cgroup.leaf, Some(c"init"));
+    assert_eq!(cgroup.workload, None);
+    assert!(cgroup.controllers.is_empty());
+    let delegates: Vec<_> = cgroup.delegates.iter().collect();
+    assert_eq!(
+        delegates,
+        [wire::Delegate {
+            path: c"benchexec",
+            owner: None,
+            enable_controllers: true
+        }]
+    );
+    // With an owner: BenchExec starts in its chowned cgroup, which cannot enable controllers.
+    assert_eq!(
+        cgroup_of("[cgroup]\npreset = \"benchexec\"\nowner = \"1000:100\"\n"),
+        cgroup_of(
+            "[cgroup]\nleaf = \"init\"\nworkload = \"benchexec\"\n[[cgroup.delegate]]\npath = \"benchexec\"\nowner = \"1000:100\"\nenable_controllers = false\n"
+        )
+    );
+    // Explicit fields override the preset's or add to them.
+    let toml = "[cgroup]\npreset = \"benchexec\"\nleaf = \"keel\"\ncontrollers = [\"memory\"]\n[[cgroup.delegate]]\npath = \"extra\"\n[[cgroup.delegate]]\npath = \"benchexec\"\nowner = \"1:1\"\nenable_controllers = false\n[cgroup.limits]\nbenchexec = { \"memory.max\" = \"8G\" }\n";
+    let expanded = "[cgroup]\nleaf = \"keel\"\ncontrollers = [\"memory\"]\n[[cgroup.delegate]]\npath = \"extra\"\n[[cgroup.delegate]]\npath = \"benchexec\"\nowner = \"1:1\"\nenable_controllers = false\n[cgroup.limits]\nbenchexec = { \"memory.max\" = \"8G\" }\n";
+    assert_eq!(cgroup_of(toml), cgroup_of(expanded));
+    // inspect shows the expanded fields, no preset.
+    let shown = inspect(&build(toml));
+    assert!(!shown.contains("preset"), "{shown}");
+    assert_eq!(build(&shown), build(expanded));
+}
+
+#[test]
+fn limits_keep_their_order_and_integers_are_decimal() {
+    let toml = "[cgroup]\n[[cgroup.delegate]]\npath = \"b\"\n[[cgroup.delegate]]\npath = \"a\"\n[cgroup.limits]\nb = { \"pids.max\" = 512, \"memory.max\" = \"1G\" }\ninit = { \"cpu.weight\" = 50 }\na = { \"memory.high\" = -1 }\n";
+    let bytes = build(toml);
+    let cgroup = wire::decode(&bytes).unwrap().cgroup.unwrap();
+    let limits: Vec<_> = cgroup
+        .limits
+        .iter()
+        .map(|l| (l.cgroup, l.file, l.value))
+        .collect();
+    assert_eq!(
+        limits,
+        [
+            (c"b", c"pids.max", c"512"),
+            (c"b", c"memory.max", c"1G"),
+            (c"init", c"cpu.weight", c"50"),
+            (c"a", c"memory.high", c"-1"),
+        ]
+    );
+    assert_eq!(build(&inspect(&bytes)), bytes);
+}
+
+#[test]
+fn inspect_refuses_limits_toml_cannot_show() {
+    let encode = |limits: &[wire::Limit<'_>]| {
+        let mut records = Vec::new();
+        for limit in limits {
+            wire::Record::write(limit, |piece| records.extend_from_slice(piece));
+        }
+        let config = wire::Config {
+            cgroup: Some(wire::Cgroup {
+                limits: wire::List::from_bytes_with_nul(&records).unwrap(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let mut buf = vec![0; 256];
+        let len = wire::encode(&config, &mut buf).unwrap();
+        buf.truncate(len);
+        buf
+    };
+    let limit = |cgroup, file| wire::Limit {
+        cgroup,
+        file,
+        value: c"1",
+    };
+    let apart = encode(&[
+        limit(c"a", c"pids.max"),
+        limit(c"b", c"pids.max"),
+        limit(c"a", c"memory.max"),
+    ]);
+    assert_eq!(
+        error(&["inspect", "-"], &apart),
+        "keel-gen: <stdin>: the limits on a are not together: TOML cannot show their order"
+    );
+    let twice = encode(&[limit(c"a", c"pids.max"), limit(c"a", c"pids.max")]);
+    assert_eq!(
+        error(&["inspect", "-"], &twice),
+        "keel-gen: <stdin>: two limits write a/pids.max: TOML cannot show it"
     );
 }
 
@@ -590,18 +809,147 @@ prop_compose! {
     }
 }
 
+const CONTROLLERS: [&str; 6] = ["cpu", "memory", "pids", "io", "cpuset", "hugetlb"];
+const LIMIT_FILES: [&str; 5] = [
+    "memory.max",
+    "pids.max",
+    "cpu.weight",
+    "cgroup.max.depth",
+    "hugetlb.2MB.max",
+];
+
+fn owner() -> impl Strategy<Value = String> {
+    (0..70_000u32, 0..70_000u32).prop_map(|(uid, gid)| format!("{uid}:{gid}"))
+}
+
+/// A top-level delegate (never the leaf), its owner, whether it enables controllers (`None`:
+/// the default), and whether it has a child delegate that does.
+type DelegateChoice = (&'static str, Option<String>, Option<bool>, Option<bool>);
+
+prop_compose! {
+    /// A `[cgroup]` table keel-gen accepts: only cgroups that fit together.
+    fn cgroup()(
+        // None: no preset; Some(None): the preset; Some(Some(owner)): its non-root form.
+        preset in proptest::option::of(proptest::option::of(owner())),
+        root in proptest::option::of("/[a-z]{1,6}(/[a-z]{1,6}){0,2}"),
+        mount in any::<Option<bool>>(),
+        leaf in proptest::option::of(prop_oneof![Just("init"), Just("keel"), Just("keel/init")]),
+        controllers in proptest::option::of(proptest::sample::subsequence(CONTROLLERS.to_vec(), 1..=CONTROLLERS.len())),
+        optional in proptest::sample::subsequence(CONTROLLERS.to_vec(), 0..3),
+        delegates in btree_map(
+            prop_oneof![Just("jobs"), Just("batch"), Just("work")],
+            (proptest::option::of(owner()), any::<Option<bool>>(), any::<Option<bool>>()),
+            0..3,
+        ),
+        workload in any::<prop::sample::Index>(),
+        limits in vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), prop_oneof![
+            Just(Value::String("max".into())),
+            "[1-9][0-9]{0,3}[KMG]?".prop_map(Value::String),
+            (0..100_000i64).prop_map(Value::Integer),
+        ]), 0..5),
+    ) -> Table {
+        let mut table = Table::new();
+        let mut set = |key: &str, value: Option<Value>| {
+            if let Some(value) = value {
+                table.insert(key.into(), value);
+            }
+        };
+        let text = |s: &str| Value::String(s.into());
+        set("preset", preset.as_ref().map(|_| text("benchexec")));
+        set("owner", preset.clone().flatten().map(Value::String));
+        set("root", root.map(Value::String));
+        set("mount", mount.map(Value::Boolean));
+        set("leaf", leaf.map(text));
+        let optional: Vec<&str> = match &controllers {
+            Some(listed) => optional.into_iter().filter(|c| listed.contains(c)).collect(),
+            None => optional,
+        };
+        set("controllers", controllers.clone().map(|c| strings(c.into_iter().map(String::from).collect())));
+        set("optional", Some(strings(optional.into_iter().map(String::from).collect())));
+
+        // The cgroups keel creates, and whether each enables controllers.
+        let leaf = leaf.or(preset.as_ref().map(|_| "init")).unwrap_or("init");
+        let mut created: Vec<(String, bool)> = vec![(leaf.to_owned(), false)];
+        if let Some(owner) = &preset {
+            created.push(("benchexec".to_owned(), owner.is_none()));
+        }
+        let mut tables = Vec::new();
+        let choices: Vec<DelegateChoice> = delegates.into_iter().map(|(path, (owner, enable, child))| (path, owner, enable, child)).collect();
+        for (path, owner, enable, child) in choices {
+            let mut delegate = Table::new();
+            delegate.insert("path".into(), text(path));
+            if let Some(owner) = owner {
+                delegate.insert("owner".into(), Value::String(owner));
+            }
+            if let Some(enable) = enable {
+                delegate.insert("enable_controllers".into(), Value::Boolean(enable));
+            }
+            let enables = enable.unwrap_or(true);
+            created.push((path.to_owned(), enables));
+            tables.push(Value::Table(delegate));
+            if let Some(child_enables) = child {
+                // Only a parent that enables controllers can have a child that does.
+                let child_enables = child_enables && enables;
+                let mut delegate = Table::new();
+                delegate.insert("path".into(), Value::String(format!("{path}/sub")));
+                delegate.insert("enable_controllers".into(), Value::Boolean(child_enables));
+                created.push((format!("{path}/sub"), child_enables));
+                tables.push(Value::Table(delegate));
+            }
+        }
+        set("delegate", Some(Value::Array(tables)));
+        // The workload: a created cgroup that does not enable controllers, or a new child of
+        // one that does; or the default.
+        let mut places: Vec<Option<String>> = vec![None];
+        for (path, enables) in &created {
+            places.push(Some(if *enables { format!("{path}/run") } else { path.clone() }));
+        }
+        let workload = workload.get(&places).clone();
+        if let Some(workload) = &workload {
+            created.push((workload.clone(), false));
+        }
+        set("workload", workload.map(Value::String));
+        let mut by_cgroup = Table::new();
+        for (cgroup, file, value) in limits {
+            let (cgroup, _) = cgroup.get(&created);
+            let file = file.get(&LIMIT_FILES);
+            // A controller's file exists only where the parent enables the controller: keel's
+            // cgroup does, with the listed controllers; a delegate may.
+            let (controller, _) = file.split_once('.').unwrap();
+            let parent_enables = match cgroup.rsplit_once('/') {
+                Some((parent, _)) => created.iter().any(|(path, enables)| path == parent && *enables),
+                None => true,
+            };
+            let listed = controllers.as_ref().is_none_or(|listed| listed.contains(&controller));
+            if controller != "cgroup" && !(parent_enables && listed) {
+                continue;
+            }
+            let files = by_cgroup.entry(cgroup.clone()).or_insert_with(|| Value::Table(Table::new()));
+            if let Value::Table(files) = files {
+                files.insert((*file).to_owned(), value);
+            }
+        }
+        set("limits", Some(Value::Table(by_cgroup)));
+        table
+    }
+}
+
 fn document() -> impl Strategy<Value = String> {
     (
         proptest::option::of(process()),
         proptest::option::of(supervision()),
+        proptest::option::of(cgroup()),
     )
-        .prop_map(|(process, supervision)| {
+        .prop_map(|(process, supervision, cgroup)| {
             let mut document = Table::new();
             if let Some(process) = process {
                 document.insert("process".into(), Value::Table(process));
             }
             if let Some(supervision) = supervision {
                 document.insert("supervision".into(), Value::Table(supervision));
+            }
+            if let Some(cgroup) = cgroup {
+                document.insert("cgroup".into(), Value::Table(cgroup));
             }
             toml::to_string(&document).unwrap()
         })

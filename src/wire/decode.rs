@@ -6,10 +6,14 @@
 //! pairs the two into an [`Error`] in one place. Offsets are positions in the input, which the
 //! header check bounds by [`MAX_LEN`], so adding to them cannot overflow.
 
+use core::ffi::CStr;
+use core::marker::PhantomData;
+
 use super::{
-    Config, ENTRY_HEADER_LEN, Error, ExitCodes, HEADER_LEN, MAGIC, MAX_ARGS, MAX_ENV, MAX_LEN,
-    MAX_SIGNAL, Mode, OPTIONAL, PATH_MAX, Process, SignalRewrites, Strings, Supervision, VERSION,
-    crc32c, id,
+    CONTROLLER_NAME_MAX, Cgroup, Config, ENTRY_HEADER_LEN, Error, ExitCodes, HEADER_LEN, List,
+    MAGIC, MAX_ARGS, MAX_CONTROLLERS, MAX_DELEGATES, MAX_ENV, MAX_LEN, MAX_LIMITS, MAX_SIGNAL,
+    Mode, NAME_MAX, OPTIONAL, PATH_MAX, Process, SignalRewrites, Strings, Supervision, VERSION,
+    crc32c, delegate_head_len, id,
 };
 
 /// What was expected where decoding stopped; the offset is in the `at` cursor.
@@ -30,7 +34,7 @@ pub fn decode(bytes: &[u8]) -> Result<Config<'_>, Error> {
     }
 }
 
-// `decode_into`, `process` and `supervision` stay out of line: inlined, LLVM duplicates parts
+// `decode_into` and the section functions stay out of line: inlined, LLVM duplicates parts
 // of them and keel grows by ~700 bytes (measured with rustc 1.95, opt-level "z").
 #[inline(never)]
 fn decode_into<'a>(bytes: &'a [u8], at: &mut usize, config: &mut Config<'a>) -> Check {
@@ -43,6 +47,7 @@ fn decode_into<'a>(bytes: &'a [u8], at: &mut usize, config: &mut Config<'a>) -> 
         match section.id {
             id::PROCESS => process(&section, at, &mut config.process)?,
             id::SUPERVISION => supervision(&section, at, &mut config.supervision)?,
+            id::CGROUP => cgroup(&section, at, config.cgroup.insert(Cgroup::default()))?,
             _ => skip_unknown(section.id, at)?,
         }
     }
@@ -158,6 +163,13 @@ fn byte(payload: &[u8]) -> Check<u8> {
     }
 }
 
+fn flag(payload: &[u8]) -> Check<bool> {
+    match payload {
+        [] => Ok(true),
+        _ => Err("flag must be empty"),
+    }
+}
+
 fn bool(payload: &[u8]) -> Check<bool> {
     match byte(payload)? {
         0 => Ok(false),
@@ -173,66 +185,186 @@ fn signal(payload: &[u8]) -> Check<u8> {
     }
 }
 
-/// The strings fields: how many strings each may hold and what each string must look like.
-#[derive(Clone, Copy)]
-enum StringsField {
+/// The list fields: how many records each may hold and what their strings must look like.
+#[derive(Clone, Copy, PartialEq)]
+enum ListField {
     Args,
     EnvSet,
     EnvUnset,
     Cwd,
+    Root,
+    Leaf,
+    Controllers,
+    Optional,
+    Delegates,
+    Limits,
+    Workload,
 }
 
-impl StringsField {
+impl ListField {
     fn limit(self) -> (usize, &'static str) {
         match self {
-            StringsField::Args => (MAX_ARGS, "args: more than 256"),
-            StringsField::EnvSet => (MAX_ENV, "env_set: more than 1024"),
-            StringsField::EnvUnset => (MAX_ENV, "env_unset: more than 1024"),
-            StringsField::Cwd => (1, "cwd: more than one path"),
+            ListField::Args => (MAX_ARGS, "args: more than 256"),
+            ListField::EnvSet => (MAX_ENV, "env_set: more than 1024"),
+            ListField::EnvUnset => (MAX_ENV, "env_unset: more than 1024"),
+            ListField::Cwd | ListField::Root | ListField::Leaf | ListField::Workload => {
+                (1, "more than one path")
+            }
+            ListField::Controllers | ListField::Optional => {
+                (MAX_CONTROLLERS, "more than 32 controllers")
+            }
+            ListField::Delegates => (MAX_DELEGATES, "more than 64 delegates"),
+            ListField::Limits => (MAX_LIMITS, "more than 256 limits"),
         }
     }
 
-    /// Checks the string numbered `index` in the field.
-    fn check(self, index: usize, s: &[u8]) -> Check {
+    /// Checks string `part` of the record numbered `index` (limits have 3 strings, the others 1).
+    fn check(self, index: usize, part: usize, s: &[u8]) -> Check {
         // A plain loop: `contains` would link memchr's word-at-a-time code into keel.
         let key_len = s.iter().position(|&b| b == b'=');
         match self {
-            StringsField::Args if index == 0 && s.is_empty() => Err("args: empty program"),
-            StringsField::Args => Ok(()),
-            StringsField::EnvSet if key_len.is_some_and(|len| len > 0) => Ok(()),
-            StringsField::EnvSet => Err("env_set entry must be KEY=VALUE"),
-            StringsField::EnvUnset if key_len.is_none() && !s.is_empty() => Ok(()),
-            StringsField::EnvUnset => Err("env_unset entry must be a KEY"),
-            StringsField::Cwd if s.first() != Some(&b'/') => Err("cwd must be absolute"),
-            StringsField::Cwd if s.len() >= PATH_MAX => Err("cwd longer than PATH_MAX"),
-            StringsField::Cwd => Ok(()),
+            ListField::Args if index == 0 && s.is_empty() => Err("args: empty program"),
+            ListField::Args => Ok(()),
+            ListField::EnvSet if key_len.is_some_and(|len| len > 0) => Ok(()),
+            ListField::EnvSet => Err("env_set entry must be KEY=VALUE"),
+            ListField::EnvUnset if key_len.is_none() && !s.is_empty() => Ok(()),
+            ListField::EnvUnset => Err("env_unset entry must be a KEY"),
+            ListField::Cwd if s.first() != Some(&b'/') => Err("cwd must be absolute"),
+            ListField::Root if s.first() != Some(&b'/') => Err("cgroup root must be absolute"),
+            ListField::Cwd | ListField::Root if s.len() >= PATH_MAX => {
+                Err("path longer than PATH_MAX")
+            }
+            ListField::Cwd | ListField::Root => Ok(()),
+            ListField::Controllers | ListField::Optional => check_controller(s),
+            ListField::Limits if part == 1 => check_limit_file(s),
+            ListField::Limits if part == 2 => check_limit_value(s),
+            ListField::Leaf | ListField::Workload | ListField::Delegates | ListField::Limits => {
+                check_cgroup_path(s)
+            }
         }
     }
 }
 
-/// Checks a strings field string by string, moving `at` along.
-fn strings<'a>(payload: &'a [u8], at: &mut usize, field: StringsField) -> Check<Strings<'a>> {
+/// Checks a list field record by record, moving `at` along. Its framing must be the one
+/// `Record::split` reads for `T`: strings (3 for a limit, 1 otherwise) after, for a
+/// delegate, the head `delegate_head_len` measures.
+fn list<'a, T>(payload: &'a [u8], at: &mut usize, field: ListField) -> Check<List<'a, T>> {
+    Ok(List {
+        bytes: payload,
+        len: records(payload, at, field)?,
+        record: PhantomData,
+    })
+}
+
+/// The non-generic part of [`list`]: the number of records.
+#[inline(never)]
+fn records(payload: &[u8], at: &mut usize, field: ListField) -> Check<usize> {
     let (max, too_many) = field.limit();
+    let strings = if field == ListField::Limits { 3 } else { 1 };
     let mut len = 0;
     let mut rest = payload;
     while !rest.is_empty() {
-        let nul = rest.iter().position(|&b| b == 0);
-        let Some((text, tail)) = nul.and_then(|nul| rest.split_at_checked(nul)) else {
-            *at += rest.len();
-            return Err("string lacks its NUL");
-        };
         if len == max {
             return Err(too_many);
         }
-        field.check(len, text)?;
-        *at += text.len() + 1;
-        rest = tail.get(1..).unwrap_or_default();
+        if field == ListField::Delegates {
+            let head = rest.first().and_then(|&flags| delegate_head_len(flags));
+            let Some(tail) = head.and_then(|head| rest.get(head..)) else {
+                return Err("delegate must be flags 0..=3, the owner if bit 1, a path");
+            };
+            *at += rest.len() - tail.len();
+            rest = tail;
+        }
+        for part in 0..strings {
+            let nul = rest.iter().position(|&b| b == 0);
+            let Some((text, tail)) = nul.and_then(|nul| rest.split_at_checked(nul)) else {
+                *at += rest.len();
+                return Err("string lacks its NUL");
+            };
+            field.check(len, part, text)?;
+            *at += text.len() + 1;
+            rest = tail.get(1..).unwrap_or_default();
+        }
         len += 1;
     }
-    Ok(Strings {
-        bytes: payload,
-        len,
-    })
+    Ok(len)
+}
+
+/// Checks a cgroup path: relative to keel's cgroup, and more (see the module docs).
+///
+/// `decode` checks the cgroup section's strings with this function and the next three;
+/// keel-gen calls them too, to report a problem at its place in the TOML.
+pub fn check_cgroup_path(path: &[u8]) -> Result<(), &'static str> {
+    if path.len() >= PATH_MAX {
+        return Err("path longer than PATH_MAX");
+    }
+    // One pass, the end acting as a last `/`: slice splitting and comparisons make more code.
+    // `len` is the length of the name so far, `dots` whether it is all dots.
+    let (mut len, mut dots) = (0, true);
+    for i in 0..=path.len() {
+        match path.get(i).copied().unwrap_or(b'/') {
+            b'/' if len == 0 || dots && len <= 2 => {
+                return Err("cgroup path must be relative, without empty, . or .. components");
+            }
+            b'/' => (len, dots) = (0, true),
+            b'\n' => return Err("cgroup name has a newline"),
+            _ if len == NAME_MAX => return Err("cgroup name longer than 255 bytes"),
+            byte => (len, dots) = (len + 1, dots && byte == b'.'),
+        }
+    }
+    Ok(())
+}
+
+/// Checks a controller name: 1 to [`CONTROLLER_NAME_MAX`] of `[a-z0-9_]`.
+pub fn check_controller(name: &[u8]) -> Result<(), &'static str> {
+    let valid = |&b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_';
+    match name.len() {
+        1..=CONTROLLER_NAME_MAX if name.iter().all(valid) => Ok(()),
+        _ => Err("controller name must be 1 to 64 of [a-z0-9_]"),
+    }
+}
+
+/// Checks a limit's file: `PREFIX.NAME`, and not one keel writes itself (see the module docs).
+#[expect(
+    clippy::manual_contains,
+    reason = "`contains` links memchr into keel: 160 bytes"
+)]
+pub fn check_limit_file(file: &[u8]) -> Result<(), &'static str> {
+    let dot = file.iter().position(|&b| b == b'.');
+    let prefix = dot.and_then(|dot| file.get(..dot)).unwrap_or(file);
+    // The dot and at least one byte of NAME.
+    let name_len = file.len() - prefix.len();
+    if check_controller(prefix).is_err()
+        || name_len < 2
+        || file.len() > NAME_MAX
+        || file.iter().any(|&b| b == b'/')
+    {
+        return Err("limit file must be PREFIX.NAME, without /");
+    }
+    // A loop rather than a `match`, which compiles to byte-by-byte comparisons.
+    for managed in [
+        &b"cgroup.procs"[..],
+        b"cgroup.threads",
+        b"cgroup.subtree_control",
+    ] {
+        if file == managed {
+            return Err("limit file is one keel writes itself");
+        }
+    }
+    Ok(())
+}
+
+/// Checks a limit's value: not empty, without a newline.
+#[expect(
+    clippy::manual_contains,
+    reason = "`contains` links memchr into keel: 160 bytes"
+)]
+pub fn check_limit_value(value: &[u8]) -> Result<(), &'static str> {
+    match value {
+        [] => Err("limit value is empty"),
+        _ if value.iter().any(|&b| b == b'\n') => Err("limit value has a newline"),
+        _ => Ok(()),
+    }
 }
 
 fn rewrites<'a>(payload: &'a [u8], at: &mut usize) -> Check<SignalRewrites<'a>> {
@@ -260,12 +392,11 @@ fn process<'a>(section: &Entry<'a>, at: &mut usize, process: &mut Process<'a>) -
     let mut fields = section.fields();
     while let Some(field) = fields.next(at)? {
         match field.id {
-            ARGS => process.args = strings(field.payload, at, StringsField::Args)?,
-            ENV_CLEAR if field.payload.is_empty() => process.env_clear = true,
-            ENV_CLEAR => return Err("env_clear must be empty"),
-            ENV_SET => process.env_set = strings(field.payload, at, StringsField::EnvSet)?,
-            ENV_UNSET => process.env_unset = strings(field.payload, at, StringsField::EnvUnset)?,
-            CWD => process.cwd = strings(field.payload, at, StringsField::Cwd)?.iter().next(),
+            ARGS => process.args = list(field.payload, at, ListField::Args)?,
+            ENV_CLEAR => process.env_clear = flag(field.payload)?,
+            ENV_SET => process.env_set = list(field.payload, at, ListField::EnvSet)?,
+            ENV_UNSET => process.env_unset = list(field.payload, at, ListField::EnvUnset)?,
+            CWD => process.cwd = path(field.payload, at, ListField::Cwd)?,
             _ => skip_unknown(field.id, at)?,
         }
     }
@@ -305,4 +436,31 @@ fn supervision<'a>(
         }
     }
     Ok(())
+}
+
+#[inline(never)]
+fn cgroup<'a>(section: &Entry<'a>, at: &mut usize, cgroup: &mut Cgroup<'a>) -> Check {
+    use id::cgroup::*;
+    let mut fields = section.fields();
+    while let Some(field) = fields.next(at)? {
+        let payload = field.payload;
+        match field.id {
+            ROOT => cgroup.root = path(payload, at, ListField::Root)?,
+            MOUNT => cgroup.mount = flag(payload)?,
+            LEAF => cgroup.leaf = path(payload, at, ListField::Leaf)?,
+            CONTROLLERS => cgroup.controllers = list(payload, at, ListField::Controllers)?,
+            OPTIONAL => cgroup.optional = list(payload, at, ListField::Optional)?,
+            DELEGATES => cgroup.delegates = list(payload, at, ListField::Delegates)?,
+            LIMITS => cgroup.limits = list(payload, at, ListField::Limits)?,
+            WORKLOAD => cgroup.workload = path(payload, at, ListField::Workload)?,
+            _ => skip_unknown(field.id, at)?,
+        }
+    }
+    Ok(())
+}
+
+/// A strings field of at most one path.
+fn path<'a>(payload: &'a [u8], at: &mut usize, field: ListField) -> Check<Option<&'a CStr>> {
+    let strings: Strings<'a> = list(payload, at, field)?;
+    Ok(strings.iter().next())
 }

@@ -2,9 +2,11 @@
 //! buffer and leaves every rule to [`decode`], which it runs on its own output: the format's
 //! rules are written once, and nothing the encoder returns can be refused by keel.
 
+use core::ffi::CStr;
+
 use super::{
-    Config, ENTRY_HEADER_LEN, Error, HEADER_LEN, MAGIC, Process, Strings, Supervision, VERSION,
-    crc32c, decode, id,
+    Cgroup, Config, ENTRY_HEADER_LEN, Error, HEADER_LEN, List, MAGIC, Process, Supervision,
+    VERSION, crc32c, decode, id,
 };
 
 /// Why [`encode`] produced no config.
@@ -35,8 +37,8 @@ impl core::error::Error for EncodeError {}
 
 /// Encodes `config` into the start of `out` and returns its length.
 ///
-/// Absent fields and sections with no field are left out, so every [`Config`] has one
-/// encoding, and decoding it gives back an equal [`Config`].
+/// Absent fields and sections with no field (but a `Some` cgroup section) are left out, so
+/// every [`Config`] has one encoding, and decoding it gives back an equal [`Config`].
 pub fn encode(config: &Config<'_>, out: &mut [u8]) -> Result<usize, EncodeError> {
     let mut writer = Writer {
         out: &mut *out,
@@ -44,6 +46,9 @@ pub fn encode(config: &Config<'_>, out: &mut [u8]) -> Result<usize, EncodeError>
     };
     writer.process(&config.process);
     writer.supervision(&config.supervision);
+    if let Some(cgroup) = &config.cgroup {
+        writer.cgroup(cgroup);
+    }
     let needed = writer.len;
     let encoded = out
         .get_mut(..needed)
@@ -124,24 +129,33 @@ impl Writer<'_> {
         }
     }
 
-    fn strings_field(&mut self, id: u8, strings: Strings<'_>) {
-        if !strings.is_empty() {
-            self.field(id, strings.bytes);
+    fn flag_field(&mut self, id: u8, value: bool) {
+        if value {
+            self.field(id, &[]);
+        }
+    }
+
+    fn list_field<T>(&mut self, id: u8, list: List<'_, T>) {
+        if list.len != 0 {
+            self.field(id, list.bytes);
+        }
+    }
+
+    /// A strings field of at most one path.
+    fn path_field(&mut self, id: u8, path: Option<&CStr>) {
+        if let Some(path) = path {
+            self.field(id, path.to_bytes_with_nul());
         }
     }
 
     fn process(&mut self, process: &Process<'_>) {
         use id::process::*;
         let start = self.begin(id::PROCESS);
-        self.strings_field(ARGS, process.args);
-        if process.env_clear {
-            self.field(ENV_CLEAR, &[]);
-        }
-        self.strings_field(ENV_SET, process.env_set);
-        self.strings_field(ENV_UNSET, process.env_unset);
-        if let Some(cwd) = process.cwd {
-            self.field(CWD, cwd.to_bytes_with_nul());
-        }
+        self.list_field(ARGS, process.args);
+        self.flag_field(ENV_CLEAR, process.env_clear);
+        self.list_field(ENV_SET, process.env_set);
+        self.list_field(ENV_UNSET, process.env_unset);
+        self.path_field(CWD, process.cwd);
         self.finish_section(start);
     }
 
@@ -167,5 +181,20 @@ impl Writer<'_> {
         self.byte_field(WARN_ON_REAP, supervision.warn_on_reap.map(u8::from));
         self.byte_field(PARENT_DEATH_SIGNAL, supervision.parent_death_signal);
         self.finish_section(start);
+    }
+
+    /// Written even with no field: present, keel sets cgroups up with the defaults.
+    fn cgroup(&mut self, cgroup: &Cgroup<'_>) {
+        use id::cgroup::*;
+        let start = self.begin(id::CGROUP);
+        self.path_field(ROOT, cgroup.root);
+        self.flag_field(MOUNT, cgroup.mount);
+        self.path_field(LEAF, cgroup.leaf);
+        self.list_field(CONTROLLERS, cgroup.controllers);
+        self.list_field(OPTIONAL, cgroup.optional);
+        self.list_field(DELEGATES, cgroup.delegates);
+        self.list_field(LIMITS, cgroup.limits);
+        self.path_field(WORKLOAD, cgroup.workload);
+        self.finish(start);
     }
 }

@@ -27,7 +27,11 @@
 //!   `&CStr` pointing into it, ready for syscalls. An [`Error`] is a byte offset and a
 //!   `&'static str`, printed by keel as `keel: config PATH: offset 52: cwd must be absolute`.
 //! - [`Config`] has one struct per section; an absent section or field is the default
-//!   (empty list, `false`, `None`), so keel's command line can fill or override it.
+//!   (empty list, `false`, `None`), so keel's command line can fill or override it. The
+//!   cgroup section is the exception: absent is `None` (keel touches no cgroup), present is
+//!   a [`Cgroup`] whose defaults are the usual set-up.
+//! - Repeated items are a [`List`] of records that [`decode`] has checked, so reading them
+//!   cannot fail: [`Strings`], [`Delegates`], [`Limits`].
 //! - [`MAGIC`] starts every config. keel's embedded `.keelcfg` section is all zeros when no
 //!   config was embedded, so keel checks for the magic before calling [`decode`].
 //! - [`encode`] writes a [`Config`] into a caller's buffer and checks the result with
@@ -65,7 +69,7 @@
 //!
 //! - Within a sequence, ids strictly increase: each section or field appears at most once
 //!   and a config has exactly one encoding (the one [`encode`] writes, which omits absent
-//!   fields and empty sections).
+//!   fields, and empty sections but the cgroup one, whose presence means something).
 //! - Unknown ids `0x00..=0x7f` are **required**: a keel that does not know one refuses the
 //!   config ("needs a newer keel"), because doing silently less than the config asks
 //!   (skipping its namespaces, its mounts, its seccomp filter) is worse than not starting.
@@ -83,6 +87,8 @@
 //! | strings | NUL-terminated strings back to back, so none contains NUL; an empty payload is an empty list |
 //! | exit codes | 32 bytes: a bit set, code `c` is bit `c % 8` of byte `c / 8` |
 //! | signal pairs | (FROM, TO) byte pairs, FROM `1..=64` strictly increasing, TO `0..=64` (0 drops the signal) |
+//! | delegates | [`Delegate`] records back to back: a flags byte (bit 0 enable_controllers, bit 1 owned, the others 0), the uid and the gid (u32 each) only if owned, then the path with its NUL |
+//! | limits | [`Limit`] records back to back: the cgroup, the file and the value, each with its NUL |
 //!
 //! ## Section `0x01`: process ([`Process`])
 //!
@@ -108,14 +114,46 @@
 //! | 8 | warn_on_reap | bool | |
 //! | 9 | parent_death_signal | signal | |
 //!
+//! ## Section `0x03`: cgroup ([`Cgroup`])
+//!
+//! Present, even empty, keel sets up cgroup v2 as BenchExec's `init.sh` does: it moves
+//! itself and the processes already in its cgroup into the leaf, enables the controllers in
+//! its cgroup, creates the delegates (enabling the controllers in those that ask, chowning
+//! those that have an owner), writes the limits, and starts the program in the workload
+//! cgroup. Absent, keel touches no cgroup. Its payload may be empty, and [`encode`] writes it
+//! whenever [`Config::cgroup`] is `Some`.
+//!
+//! | id | field | type | rule |
+//! |---:|-------|------|------|
+//! | 1 | root | strings | at most one: an absolute path shorter than [`PATH_MAX`]. Absent: [`DEFAULT_CGROUP_ROOT`] |
+//! | 2 | mount | flag | mount cgroup2 at `root` when nothing is mounted there |
+//! | 3 | leaf | strings | at most one cgroup path. Absent: [`DEFAULT_LEAF`] |
+//! | 4 | controllers | strings | at most [`MAX_CONTROLLERS`] controller names. Absent: every available one |
+//! | 5 | optional | strings | at most [`MAX_CONTROLLERS`] controller names, whose failure is only a warning |
+//! | 6 | delegates | delegates | at most [`MAX_DELEGATES`]; each path a cgroup path |
+//! | 7 | limits | limits | at most [`MAX_LIMITS`]; each cgroup a cgroup path, each file a limit file, each value not empty and without a newline |
+//! | 8 | workload | strings | at most one cgroup path. Absent: the leaf |
+//!
+//! - A **cgroup path** is relative to keel's cgroup (the mount's root in a container with its
+//!   own cgroup namespace): not empty, no leading or trailing `/`, no empty, `.` or `..`
+//!   component, no newline (the kernel refuses it in cgroup names), each component at most
+//!   [`NAME_MAX`] bytes, and shorter than [`PATH_MAX`] in all.
+//! - A **controller name** is 1 to [`CONTROLLER_NAME_MAX`] of `[a-z0-9_]`.
+//! - A **limit file** is `PREFIX.NAME`: PREFIX a controller name (or `cgroup`), NAME not
+//!   empty, no `/`, at most [`NAME_MAX`] bytes in all, and not `cgroup.procs`,
+//!   `cgroup.threads` or `cgroup.subtree_control`, which keel writes itself.
+//!
+//! Whether the cgroups fit together (the no-internal-process rule, nested delegates, limits
+//! on cgroups keel creates) is keel-gen's to check: these rules only keep keel from tripping.
+//!
 //! ## Adding a section
 //!
-//! Cgroups, namespaces, mounts and process security (uid/gid, capabilities, rlimits, seccomp
+//! Namespaces, mounts and process security (uid/gid, capabilities, rlimits, seccomp
 //! BPF as a bytes field) each become a section the same way: a table above, a struct in
 //! [`Config`] whose `Default` means "not configured", a function in `decode.rs` matching its
 //! field ids, and one in `encode.rs` writing them in id order. Repeated items such as mounts
-//! become a strings-like field of packed records, checked once by `decode` and read by an
-//! infallible iterator, like [`Strings`].
+//! become a [`List`] of a new [`Record`] type, like [`Delegates`]: checked once by `decode`
+//! and read by an infallible iterator.
 
 #![deny(
     clippy::indexing_slicing,
@@ -130,9 +168,12 @@ mod encode;
 pub mod syntax;
 
 use core::ffi::CStr;
+use core::marker::PhantomData;
 
 pub use crc::crc32c;
-pub use decode::decode;
+pub use decode::{
+    check_cgroup_path, check_controller, check_limit_file, check_limit_value, decode,
+};
 pub use encode::{EncodeError, encode, seal};
 
 /// The first 4 bytes of every config.
@@ -155,11 +196,26 @@ pub const MAX_ENV: usize = 1024;
 pub const PATH_MAX: usize = 4096;
 /// Highest Linux signal number.
 pub const MAX_SIGNAL: u8 = 64;
+/// Linux's limit on a file name: a cgroup path's components and a limit's file.
+pub const NAME_MAX: usize = 255;
+/// Most names in the cgroup section's `controllers`, and in its `optional`.
+pub const MAX_CONTROLLERS: usize = 32;
+/// Longest controller name.
+pub const CONTROLLER_NAME_MAX: usize = 64;
+/// Most cgroup delegates.
+pub const MAX_DELEGATES: usize = 64;
+/// Most cgroup limits.
+pub const MAX_LIMITS: usize = 256;
+/// Where the cgroup2 filesystem is when the cgroup section gives no `root`.
+pub const DEFAULT_CGROUP_ROOT: &CStr = c"/sys/fs/cgroup";
+/// keel's cgroup when the cgroup section gives no `leaf`: BenchExec's `init.sh` uses `init`.
+pub const DEFAULT_LEAF: &CStr = c"init";
 
 /// Section and field ids, as tabled in the module docs.
 mod id {
     pub const PROCESS: u8 = 0x01;
     pub const SUPERVISION: u8 = 0x02;
+    pub const CGROUP: u8 = 0x03;
 
     pub mod process {
         pub const ARGS: u8 = 1;
@@ -179,6 +235,17 @@ mod id {
         pub const VERBOSITY: u8 = 7;
         pub const WARN_ON_REAP: u8 = 8;
         pub const PARENT_DEATH_SIGNAL: u8 = 9;
+    }
+
+    pub mod cgroup {
+        pub const ROOT: u8 = 1;
+        pub const MOUNT: u8 = 2;
+        pub const LEAF: u8 = 3;
+        pub const CONTROLLERS: u8 = 4;
+        pub const OPTIONAL: u8 = 5;
+        pub const DELEGATES: u8 = 6;
+        pub const LIMITS: u8 = 7;
+        pub const WORKLOAD: u8 = 8;
     }
 }
 
@@ -206,6 +273,8 @@ pub struct Config<'a> {
     pub process: Process<'a>,
     /// How to run it.
     pub supervision: Supervision<'a>,
+    /// The cgroups to set up; `None` (the section is absent): keel touches no cgroup.
+    pub cgroup: Option<Cgroup<'a>>,
 }
 
 /// Section `0x01`: the program, its environment and its working directory.
@@ -270,42 +339,207 @@ impl Mode {
     }
 }
 
-/// A list of C strings stored back to back, each with its NUL, as in the wire format.
+/// Section `0x03`: the cgroups keel sets up before starting the program, in the order of
+/// the fields. `None` and empty lists are the defaults the module docs table.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Strings<'a> {
-    bytes: &'a [u8],
-    len: usize,
+pub struct Cgroup<'a> {
+    /// Absolute path of the cgroup2 mount; `None`: [`DEFAULT_CGROUP_ROOT`].
+    pub root: Option<&'a CStr>,
+    /// Mount cgroup2 at `root` when nothing is mounted there.
+    pub mount: bool,
+    /// The cgroup keel moves itself and the processes already there into; `None`:
+    /// [`DEFAULT_LEAF`].
+    pub leaf: Option<&'a CStr>,
+    /// Controllers to enable in keel's cgroup and in delegates; empty: every available one.
+    pub controllers: Strings<'a>,
+    /// Controllers whose failure (missing, or refused) is only a warning.
+    pub optional: Strings<'a>,
+    /// Cgroups to create, in order.
+    pub delegates: Delegates<'a>,
+    /// Values to write into cgroup files, in order, after the delegates exist.
+    pub limits: Limits<'a>,
+    /// The cgroup the program starts in; `None`: the leaf.
+    pub workload: Option<&'a CStr>,
 }
 
-impl<'a> Strings<'a> {
-    /// The strings in `bytes`, NUL-terminated strings back to back; `None` if the last one
-    /// lacks its NUL. Empty `bytes` is the empty list.
-    pub fn from_bytes_with_nul(bytes: &'a [u8]) -> Option<Strings<'a>> {
-        if bytes.last().is_some_and(|&last| last != 0) {
-            return None;
-        }
-        let len = bytes.iter().filter(|&&b| b == 0).count();
-        Some(Strings { bytes, len })
-    }
+/// A cgroup keel creates (with its parents), for a workload that manages its own children.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Delegate<'a> {
+    /// A cgroup path, relative to keel's cgroup.
+    pub path: &'a CStr,
+    /// Who gets the cgroup (`uid`, `gid`): its directory and the files the kernel lists in
+    /// `/sys/kernel/cgroup/delegate`.
+    pub owner: Option<(u32, u32)>,
+    /// Enable the controllers in its `cgroup.subtree_control`, for its children.
+    pub enable_controllers: bool,
+}
 
-    /// The strings in order.
-    pub fn iter(&self) -> impl Iterator<Item = &'a CStr> + use<'a> {
-        let mut rest = self.bytes;
-        core::iter::from_fn(move || {
-            let string = CStr::from_bytes_until_nul(rest).ok()?;
-            rest = rest.get(string.count_bytes() + 1..).unwrap_or_default();
-            Some(string)
+/// A value keel writes into a cgroup's file, such as `1G` into `memory.max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit<'a> {
+    /// A cgroup path, relative to keel's cgroup.
+    pub cgroup: &'a CStr,
+    /// The file in it, `PREFIX.NAME`.
+    pub file: &'a CStr,
+    /// What to write.
+    pub value: &'a CStr,
+}
+
+/// C strings, each with its NUL.
+pub type Strings<'a> = List<'a, &'a CStr>;
+/// Cgroup delegates.
+pub type Delegates<'a> = List<'a, Delegate<'a>>;
+/// Cgroup limits.
+pub type Limits<'a> = List<'a, Limit<'a>>;
+
+/// Records stored back to back, as in the wire format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct List<'a, T> {
+    bytes: &'a [u8],
+    len: usize,
+    record: PhantomData<T>,
+}
+
+impl<T> Default for List<'_, T> {
+    fn default() -> Self {
+        List {
+            bytes: &[],
+            len: 0,
+            record: PhantomData,
+        }
+    }
+}
+
+impl<'a, T: Record<'a>> List<'a, T> {
+    /// The records in `bytes`, back to back as [`Record::write`] writes them; `None` if they
+    /// are not whole records (one cut short, a delegate's unknown flags). Empty `bytes` is
+    /// the empty list. Only framing is checked here: [`decode`] checks the contents.
+    pub fn from_bytes_with_nul(bytes: &'a [u8]) -> Option<List<'a, T>> {
+        let mut len = 0;
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            (_, rest) = T::split(rest)?;
+            len += 1;
+        }
+        Some(List {
+            bytes,
+            len,
+            record: PhantomData,
         })
     }
 
-    /// Number of strings.
+    /// The records in order.
+    pub fn iter(&self) -> impl Iterator<Item = T> + use<'a, T> {
+        let mut rest = self.bytes;
+        core::iter::from_fn(move || {
+            let (record, tail) = T::split(rest)?;
+            rest = tail;
+            Some(record)
+        })
+    }
+
+    /// Number of records.
     pub fn len(&self) -> usize {
         self.len
     }
 
-    /// Whether there are no strings.
+    /// Whether there are no records.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+}
+
+/// An item of a [`List`], in the layout the module docs table for its field type.
+pub trait Record<'a>: Copy {
+    /// The record at the start of `bytes` and the bytes after it; `None` if `bytes` does not
+    /// start with a whole record. A record takes at least one byte.
+    fn split(bytes: &'a [u8]) -> Option<(Self, &'a [u8])>;
+
+    /// Writes the record through `put`, in pieces: how encoders build a [`List`]'s bytes.
+    fn write(&self, put: impl FnMut(&[u8]));
+}
+
+impl<'a> Record<'a> for &'a CStr {
+    fn split(bytes: &'a [u8]) -> Option<(&'a CStr, &'a [u8])> {
+        let string = CStr::from_bytes_until_nul(bytes).ok()?;
+        Some((string, bytes.get(string.count_bytes() + 1..)?))
+    }
+
+    fn write(&self, mut put: impl FnMut(&[u8])) {
+        put(self.to_bytes_with_nul());
+    }
+}
+
+/// Bits of a [`Delegate`] record's flags byte.
+const ENABLE_CONTROLLERS: u8 = 1;
+const OWNED: u8 = 2;
+
+/// The length of a [`Delegate`] record before its path, from its flags byte: the flags, and
+/// the owner if it has one. `None` for unknown flags.
+fn delegate_head_len(flags: u8) -> Option<usize> {
+    match flags & !ENABLE_CONTROLLERS {
+        0 => Some(1),
+        OWNED => Some(9),
+        _ => None,
+    }
+}
+
+impl<'a> Record<'a> for Delegate<'a> {
+    fn split(bytes: &'a [u8]) -> Option<(Delegate<'a>, &'a [u8])> {
+        let flags = *bytes.first()?;
+        let (head, rest) = bytes.split_at_checked(delegate_head_len(flags)?)?;
+        let owner = match head {
+            [_, u0, u1, u2, u3, g0, g1, g2, g3] => Some((
+                u32::from_le_bytes([*u0, *u1, *u2, *u3]),
+                u32::from_le_bytes([*g0, *g1, *g2, *g3]),
+            )),
+            _ => None,
+        };
+        let (path, rest) = <&CStr>::split(rest)?;
+        let enable_controllers = flags & ENABLE_CONTROLLERS != 0;
+        let delegate = Delegate {
+            path,
+            owner,
+            enable_controllers,
+        };
+        Some((delegate, rest))
+    }
+
+    fn write(&self, mut put: impl FnMut(&[u8])) {
+        let enable = if self.enable_controllers {
+            ENABLE_CONTROLLERS
+        } else {
+            0
+        };
+        let owned = if self.owner.is_some() { OWNED } else { 0 };
+        put(&[enable | owned]);
+        if let Some((uid, gid)) = self.owner {
+            put(&uid.to_le_bytes());
+            put(&gid.to_le_bytes());
+        }
+        put(self.path.to_bytes_with_nul());
+    }
+}
+
+impl<'a> Record<'a> for Limit<'a> {
+    fn split(bytes: &'a [u8]) -> Option<(Limit<'a>, &'a [u8])> {
+        let (cgroup, rest) = <&CStr>::split(bytes)?;
+        let (file, rest) = <&CStr>::split(rest)?;
+        let (value, rest) = <&CStr>::split(rest)?;
+        Some((
+            Limit {
+                cgroup,
+                file,
+                value,
+            },
+            rest,
+        ))
+    }
+
+    fn write(&self, mut put: impl FnMut(&[u8])) {
+        for string in [self.cgroup, self.file, self.value] {
+            put(string.to_bytes_with_nul());
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! TOML, and embeds a config into a keel binary. It runs on the host, so the names, the
 //! checks and the error messages live here, and keel only decodes (see `keel::wire`).
 
+mod cgroup;
 mod elf;
 mod schema;
 mod source;

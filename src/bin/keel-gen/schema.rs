@@ -3,7 +3,8 @@
 //! `process` where it has one (`args`, `env`, `cwd`).
 //!
 //! The checks here are the host's: besides what keel itself would refuse, they catch
-//! duplicates and contradictions, and point at the line and column to fix.
+//! duplicates and contradictions, and point at the line and column to fix. `[cgroup]`, with
+//! its preset and its kernel rules, is in `cgroup.rs`.
 
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
@@ -11,16 +12,17 @@ use std::hash::Hash;
 use std::ops::Range;
 
 use keel::wire::{
-    Config, ExitCodes, MAX_ARGS, MAX_ENV, Mode, PATH_MAX, Process, SignalRewrites, Strings,
-    Supervision, syntax,
+    self, Config, ExitCodes, MAX_ARGS, MAX_ENV, Mode, PATH_MAX, Process, Record, SignalRewrites,
+    Strings, Supervision, syntax,
 };
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::cgroup::{CgroupTable, CompiledCgroup};
 use crate::source::Source;
 
 /// A list of strings, each with its position for error messages.
-type List = Spanned<Vec<Spanned<String>>>;
+pub type List = Spanned<Vec<Spanned<String>>>;
 
 /// A keel.toml file.
 #[derive(Default, Deserialize, Serialize)]
@@ -28,6 +30,7 @@ type List = Spanned<Vec<Spanned<String>>>;
 pub struct Document {
     process: Option<ProcessTable>,
     supervision: Option<SupervisionTable>,
+    cgroup: Option<CgroupTable>,
 }
 
 /// `[process]`: what keel runs.
@@ -67,28 +70,31 @@ pub struct Compiled {
     rewrite: Vec<[u8; 2]>,
     /// Every supervision field but `rewrite`, which borrows `self.rewrite`.
     supervision: Supervision<'static>,
+    cgroup: Option<CompiledCgroup>,
 }
 
 impl Compiled {
     pub fn config(&self) -> Config<'_> {
         Config {
             process: Process {
-                args: strings(&self.args),
+                args: records(&self.args),
                 env_clear: self.env_clear,
-                env_set: strings(&self.env_set),
-                env_unset: strings(&self.env_unset),
+                env_set: records(&self.env_set),
+                env_unset: records(&self.env_unset),
                 cwd: self.cwd.as_deref(),
             },
             supervision: Supervision {
                 rewrite: SignalRewrites::new(&self.rewrite),
                 ..self.supervision
             },
+            cgroup: self.cgroup.as_ref().map(CompiledCgroup::config),
         }
     }
 }
 
-fn strings(bytes: &[u8]) -> Strings<'_> {
-    Strings::from_bytes_with_nul(bytes).expect("compile ends every string with NUL")
+/// A list of the records in `bytes`, written by `compile`.
+pub fn records<'a, T: Record<'a>>(bytes: &'a [u8]) -> wire::List<'a, T> {
+    wire::List::from_bytes_with_nul(bytes).expect("compile writes whole records")
 }
 
 impl Document {
@@ -101,6 +107,11 @@ impl Document {
         if let Some(supervision) = &self.supervision {
             supervision.compile(source, &mut compiled)?;
         }
+        compiled.cgroup = self
+            .cgroup
+            .as_ref()
+            .map(|cgroup| cgroup.compile(source))
+            .transpose()?;
         Ok(compiled)
     }
 
@@ -113,6 +124,11 @@ impl Document {
                 .transpose()?,
             supervision: (*supervision != Supervision::default())
                 .then(|| SupervisionTable::from_wire(supervision)),
+            cgroup: config
+                .cgroup
+                .as_ref()
+                .map(CgroupTable::from_wire)
+                .transpose()?,
         })
     }
 }
@@ -176,18 +192,7 @@ impl ProcessTable {
             }
         }
         if let Some(cwd) = &self.cwd {
-            let path = cwd.get_ref();
-            let problem = if !path.starts_with('/') {
-                Some("cwd must be an absolute path, as in cwd = \"/srv\"")
-            } else if path.len() >= PATH_MAX {
-                Some("cwd is longer than Linux's PATH_MAX (4095 bytes)")
-            } else {
-                None
-            };
-            if let Some(problem) = problem {
-                return Err(source.error(cwd.span(), problem));
-            }
-            out.cwd = Some(c_string(source, cwd)?);
+            out.cwd = Some(absolute_path(source, cwd, "cwd", "/srv")?);
         }
         Ok(())
     }
@@ -418,7 +423,7 @@ fn env_key(entry: &str) -> &str {
 
 /// The strings of `list`, each followed by NUL, after checking the count, that none
 /// contains NUL, and what `problem` says about each.
-fn nul_joined(
+pub fn nul_joined(
     source: &Source,
     list: &List,
     name: &str,
@@ -445,7 +450,26 @@ fn nul_joined(
     Ok(bytes)
 }
 
-fn c_string(source: &Source, text: &Spanned<String>) -> Result<CString, String> {
+/// An absolute path shorter than `PATH_MAX`, for the field `name` (an `example` of which
+/// the error shows).
+pub fn absolute_path(
+    source: &Source,
+    path: &Spanned<String>,
+    name: &str,
+    example: &str,
+) -> Result<CString, String> {
+    let text = path.get_ref();
+    let problem = if !text.starts_with('/') {
+        format!("{name} must be an absolute path, as in {name} = \"{example}\"")
+    } else if text.len() >= PATH_MAX {
+        format!("{name} is longer than Linux's PATH_MAX (4095 bytes)")
+    } else {
+        return c_string(source, path);
+    };
+    Err(source.error(path.span(), problem))
+}
+
+pub fn c_string(source: &Source, text: &Spanned<String>) -> Result<CString, String> {
     CString::new(text.get_ref().as_str()).map_err(|_| {
         source.error(
             text.span(),
@@ -455,7 +479,7 @@ fn c_string(source: &Source, text: &Spanned<String>) -> Result<CString, String> 
 }
 
 /// The keys with where each is, or an error at the second place a key appears.
-fn unique<K: Eq + Hash>(
+pub fn unique<K: Eq + Hash>(
     source: &Source,
     items: impl IntoIterator<Item = (K, Range<usize>)>,
     duplicate: impl Fn(&K) -> String,
@@ -471,18 +495,18 @@ fn unique<K: Eq + Hash>(
     Ok(seen)
 }
 
-fn unspanned<T>(value: T) -> Spanned<T> {
+pub fn unspanned<T>(value: T) -> Spanned<T> {
     Spanned::new(0..0, value)
 }
 
-fn text(string: &CStr, field: &str) -> Result<String, String> {
+pub fn text(string: &CStr, field: &str) -> Result<String, String> {
     string
         .to_str()
         .map(str::to_owned)
         .map_err(|_| format!("{field} holds {string:?}, which is not UTF-8: TOML cannot show it"))
 }
 
-fn list(strings: Strings<'_>, field: &str) -> Result<Option<List>, String> {
+pub fn list(strings: Strings<'_>, field: &str) -> Result<Option<List>, String> {
     if strings.is_empty() {
         return Ok(None);
     }

@@ -52,6 +52,10 @@ pub struct Settings {
     pub keep_fds: bool,
     /// The workload's environment changes and working directory, from a config.
     pub process: wire::Process<'static>,
+    /// Re-execute keel from a sealed copy first; None: when keel is PID 1.
+    pub seal_exe: Option<bool>,
+    pub cgroup: Option<wire::Cgroup<'static>>,
+    pub namespaces: Option<()>,
 }
 
 /// What the command line asks for: run with these settings, or (`Err`) exit at once with
@@ -73,6 +77,7 @@ processes left at the end, and exits with PROGRAM's status.
       --exec             replace keel with PROGRAM after setup: no supervisor
       --machine          be the machine's init: mount /proc /sys /dev /run, power off
       --keep-fds         pass descriptors >= 3 to PROGRAM (default: only LISTEN_FDS)
+      --seal, --no-seal  re-exec keel from a sealed copy first (default: when PID 1)
   -v                     more messages (repeatable: -vv, -vvv)
   -w                     warn about every zombie reaped
   -l                     show the licence
@@ -125,6 +130,9 @@ impl Settings {
             rewrite: [None; wire::MAX_SIGNAL as usize + 1],
             keep_fds: false,
             process: wire::Process::default(),
+            seal_exe: None,
+            cgroup: None,
+            namespaces: None,
         }
     }
 
@@ -173,6 +181,8 @@ pub fn parse(args: StrArray, env: StrArray) -> Parsed {
                 b"exec" => set(&mut s.mode, Some(Mode::Exec)),
                 b"machine" => set(&mut s.mode, Some(Mode::Machine)),
                 b"keep-fds" => set(&mut s.keep_fds, true),
+                b"seal" => set(&mut s.seal_exe, Some(true)),
+                b"no-seal" => set(&mut s.seal_exe, Some(false)),
                 b"config" => value(inline_from).map(|v| s.config = Some(v)).is_some(),
                 b"grace" => value(inline_from)
                     .and_then(|v| syntax::parse_duration_ms(v.to_bytes()))

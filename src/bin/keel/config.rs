@@ -143,6 +143,8 @@ fn apply(s: &mut Settings, c: &wire::Config<'static>) {
         }
     }
     s.process = *p;
+    s.cgroup = c.cgroup;
+
     if s.mode.is_none() {
         s.mode = v.mode.map(|m| match m {
             wire::Mode::Supervise => Mode::Supervise,

@@ -1,25 +1,31 @@
 //! keel: a tiny static PID 1. No libc, no allocator: its own `_start`, raw syscalls where
 //! rustix has none (all in `sys`), and messages formatted with ufmt into stack buffers.
 //!
-//! The boot path, in the order it runs: [`cli`] and [`config`] (everything is decoded and
-//! checked before the first side effect) → [`machine`] mounts when keel is the machine's
-//! init → [`process`] hygiene → [`exec`] the workload directly, or [`supervise`] it.
+//! The boot path, in the order it runs (see `run`): [`cli`] and [`config`] (everything is
+//! decoded and checked before the first side effect) → [`machine`] mounts when keel is the
+//! machine's init → [`seal`] keel's own binary → [`cgroup`] delegation → [`ns`] namespaces →
+//! [`mount`] the filesystem view → [`process`] the workload's process → [`exec`] it directly,
+//! or [`supervise`] it.
 #![no_std]
 #![no_main]
 
+mod cgroup;
 mod cli;
 mod config;
 mod drain;
 mod exec;
 mod log;
 mod machine;
+mod overlay;
 mod process;
+mod seal;
 mod signal;
 mod supervise;
 mod sys;
 
 use cli::{Mode, exit};
-use log::error;
+use log::{Error, error};
+use rustix::process::Pid;
 
 /// Called by `sys::entry` with the initial stack's argv and envp; returns keel's exit status.
 fn main(args: sys::StrArray, env: sys::StrArray) -> i32 {
@@ -32,12 +38,8 @@ fn main(args: sys::StrArray, env: sys::StrArray) -> i32 {
     status
 }
 
-fn run(
-    args: sys::StrArray,
-    env: sys::StrArray,
-    own: rustix::process::Pid,
-    kernel_init: bool,
-) -> i32 {
+/// The boot path, in order. Nothing before `config::load` returns has changed anything.
+fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> i32 {
     let mut s = match cli::parse(args, env) {
         Ok(s) => s,
         Err(status) => return status,
@@ -60,9 +62,49 @@ fn run(
     if mode == Mode::Machine {
         machine::mount_api_filesystems();
     }
+    // /proc/1/exe is what a payload would attack; keel not being PID 1 is a supervisor
+    // inside something else, and pays nothing.
+    if s.seal_exe.unwrap_or(own.is_init()) {
+        seal::ensure(args, env);
+    }
+    if let Some(sig) = s.parent_death_signal
+        && let Err(e) =
+            rustix::process::set_parent_process_death_signal(Some(sys::signal(i32::from(sig))))
+    {
+        error!(
+            "parent death signal {}: {}",
+            signal::Name(i32::from(sig)),
+            Error(e)
+        );
+        return exit::SETUP;
+    }
+    let caller = process::Caller::capture();
+    let cgroup = match &s.cgroup {
+        Some(c) => match cgroup::delegate(c, mode == Mode::Machine) {
+            Ok(d) => Some(d),
+            Err(()) => return exit::SETUP,
+        },
+        None => None,
+    };
+    // NS_MOUNTS_PENDING
+    let launch = process::Launch {
+        s: &s,
+        env,
+        keel: own,
+        caller: &caller,
+        cgroup: cgroup.as_ref(),
+    };
     match mode {
-        Mode::Exec => process::exec_workload(&s, env, own),
-        Mode::Supervise | Mode::Machine => supervise::run(&s, env, own),
+        Mode::Exec => process::exec_workload(&launch),
+        Mode::Supervise | Mode::Machine => {
+            // In a new pid namespace this is the inner keel, with a pid of its own (1).
+            let supervisor = if s.namespaces.is_some() {
+                rustix::process::getpid()
+            } else {
+                own
+            };
+            supervise::run(&launch, supervisor)
+        }
     }
 }
 

@@ -1,11 +1,13 @@
 //! The workload's process: which descriptors it inherits, its working directory, its
 //! environment, and the exec.
 
+use crate::cgroup::Delegated;
 use crate::cli::{Settings, exit, lookup};
 use crate::log::{self, Bytes, Error, error, say};
 use crate::{exec, sys};
 use core::ffi::CStr;
 use keel::wire::{self, syntax::parse_decimal};
+use linux_raw_sys::general::SIGCHLD;
 use rustix::process::Pid;
 use ufmt::uwrite;
 
@@ -13,10 +15,57 @@ use ufmt::uwrite;
 /// config sets, and the terminating NULL.
 const MAX_ENV: usize = 2 * wire::MAX_ENV + 2;
 
-/// Runs the workload: in keel's own process (`--exec`), or in a child keel forked. `keel` is
-/// keel's pid, which socket activation's `LISTEN_PID` names when systemd started keel.
+/// The caller's signal state, which keel changes for itself and gives back to the workload
+/// exactly: the blocked mask, and whether SIGCHLD was ignored.
+pub struct Caller {
+    mask: sys::SigSet,
+    sigchld_ignored: bool,
+}
+
+impl Caller {
+    /// Blocks every signal, so none can kill or stop keel (blocked signals are queued even
+    /// for a pid-namespace init and even when ignored), and makes SIGCHLD default: with it
+    /// ignored the kernel would reap children itself and keel would never learn the
+    /// workload's status.
+    pub fn capture() -> Caller {
+        let mask = sys::set_signal_mask(sys::ALL_SIGNALS);
+        let sigchld_ignored = sys::set_signal_ignored(SIGCHLD as i32, false);
+        Caller {
+            mask,
+            sigchld_ignored,
+        }
+    }
+
+    fn restore(&self) {
+        if self.sigchld_ignored {
+            sys::set_signal_ignored(SIGCHLD as i32, true);
+        }
+        sys::set_signal_mask(self.mask);
+    }
+}
+
+/// Everything needed to start the workload.
+pub struct Launch<'a> {
+    pub s: &'a Settings,
+    pub env: sys::StrArray,
+    /// keel's pid (the relay's, when there is one), which socket activation's `LISTEN_PID`
+    /// names when systemd started keel.
+    pub keel: Pid,
+    pub caller: &'a Caller,
+    pub cgroup: Option<&'a Delegated>,
+}
+
+/// Runs the workload: in keel's own process (`--exec`), or in a child keel forked.
 /// Returns only on failure, with the status to exit with.
-pub fn exec_workload(s: &Settings, env: sys::StrArray, keel: Pid) -> i32 {
+pub fn exec_workload(l: &Launch<'_>) -> i32 {
+    let (s, env, keel) = (l.s, l.env, l.keel);
+    if let Some(cgroup) = l.cgroup
+        && let Err(e) = crate::cgroup::join(cgroup)
+    {
+        error!("cgroup: join the workload's cgroup: {}", Error(e));
+        return exit::SETUP;
+    }
+    l.caller.restore();
     let own = rustix::process::getpid();
     let keel_pid = keel.as_raw_nonzero().get().unsigned_abs();
     let listen_pid = lookup(env, b"LISTEN_PID").and_then(parse_decimal);

@@ -14,6 +14,7 @@
 
 use crate::cli::{Settings, exit};
 use crate::log::{self, Bytes, Error, error, say};
+use crate::process::Launch;
 use crate::signal::Name;
 use crate::{drain, process, sys};
 use linux_raw_sys::general::{SIGCHLD, SIGCONT, SIGKILL, SIGTERM};
@@ -27,7 +28,9 @@ pub const DEFAULT_GRACE_MS: u32 = 5000;
 const KILL_PASS_MS: u64 = 100;
 const KILL_PASSES: u8 = 10;
 
-pub fn run(s: &Settings, env: sys::StrArray, own: Pid) -> i32 {
+/// Forks the workload and supervises it until everything below keel is gone.
+pub fn run(launch: &Launch<'_>, own: Pid) -> i32 {
+    let s = launch.s;
     if !own.is_init() {
         // Orphans of the workload must come back to keel to be reaped and drained.
         if let Err(e) = rustix::process::set_child_subreaper(Some(own)) {
@@ -42,27 +45,12 @@ pub fn run(s: &Settings, env: sys::StrArray, own: Pid) -> i32 {
             );
         }
     }
-    if let Some(sig) = s.parent_death_signal
-        && let Err(e) =
-            rustix::process::set_parent_process_death_signal(Some(sys::signal(i32::from(sig))))
-    {
-        error!("parent death signal {}: {}", Name(i32::from(sig)), Error(e));
-        return exit::SETUP;
-    }
-    let caller_mask = sys::set_signal_mask(sys::ALL_SIGNALS);
-    // With SIGCHLD ignored the kernel would reap children itself and keel would never learn
-    // the workload's status; the child gets the caller's disposition back.
-    let sigchld_ignored = sys::set_signal_ignored(SIGCHLD as i32, false);
-
     let child = match sys::fork() {
         Err(e) => {
             error!("fork: {}", Error(e));
             return exit::SETUP;
         }
-        Ok(None) => {
-            let status = start_child(s, env, own, caller_mask, sigchld_ignored);
-            sys::exit_group(status)
-        }
+        Ok(None) => sys::exit_group(start_child(launch)),
         Ok(Some(pid)) => pid,
     };
     // Also from this side, so a signal forwarded to the group cannot race the child's setpgid.
@@ -78,20 +66,14 @@ pub fn run(s: &Settings, env: sys::StrArray, own: Pid) -> i32 {
             child.as_raw_nonzero().get()
         );
     }
-    Supervisor::new(s, own.as_raw_nonzero().get(), child).run()
+    Supervisor::new(s, own, child, false).run()
 }
 
-/// In the forked child: become a process-group leader in the terminal's foreground, give back
-/// the caller's signal state exactly, and exec. Returns only with an exit status on failure.
-fn start_child(
-    s: &Settings,
-    env: sys::StrArray,
-    parent: Pid,
-    mask: sys::SigSet,
-    sigchld_ignored: bool,
-) -> i32 {
+/// In the forked child: become a process-group leader in the terminal's foreground, then
+/// exec. Returns only with an exit status on failure.
+fn start_child(launch: &Launch<'_>) -> i32 {
     let _ = rustix::process::setpgid(None, None);
-    let stdin = crate::sys::stdio(0);
+    let stdin = sys::stdio(0);
     if rustix::termios::isatty(stdin) {
         // SIGTTOU is still blocked here, so a background keel may hand the terminal over.
         match rustix::termios::tcsetpgrp(stdin, rustix::process::getpid()) {
@@ -102,11 +84,7 @@ fn start_child(
             }
         }
     }
-    if sigchld_ignored {
-        sys::set_signal_ignored(SIGCHLD as i32, true);
-    }
-    sys::set_signal_mask(mask);
-    process::exec_workload(s, env, parent)
+    process::exec_workload(launch)
 }
 
 struct Supervisor<'a> {
@@ -123,12 +101,19 @@ struct Supervisor<'a> {
     deadline: Option<u64>,
     /// How many SIGKILL passes the rest has had.
     kill_passes: u8,
+    /// Relaying to an inner keel: forward signals unchanged, leave the grace to it.
+    relay: bool,
 }
 
 impl Supervisor<'_> {
-    fn new(s: &Settings, own: i32, child: Pid) -> Supervisor<'_> {
+    fn new(s: &Settings, own: Pid, child: Pid, relay: bool) -> Supervisor<'_> {
+        let own = own.as_raw_nonzero().get();
         let raw = child.as_raw_nonzero().get();
-        let target = if s.kill_process_group { -raw } else { raw };
+        let target = if s.kill_process_group && !relay {
+            -raw
+        } else {
+            raw
+        };
         Supervisor {
             s,
             own,
@@ -138,6 +123,7 @@ impl Supervisor<'_> {
             draining: false,
             deadline: None,
             kill_passes: 0,
+            relay,
         }
     }
 
@@ -236,7 +222,11 @@ impl Supervisor<'_> {
             );
             return;
         }
-        let to = self.s.forwarded_as(sig);
+        let to = if self.relay {
+            sig
+        } else {
+            self.s.forwarded_as(sig)
+        };
         if to == 0 {
             say!(log::DEBUG, "Dropping {} (rewritten to 0)", Name(sig));
             return;
@@ -258,7 +248,7 @@ impl Supervisor<'_> {
                 Error(e)
             );
         }
-        if sig == SIGTERM as i32 && self.deadline.is_none() {
+        if sig == SIGTERM as i32 && self.deadline.is_none() && !self.relay {
             self.deadline = Some(sys::monotonic_ms() + self.grace());
         }
     }

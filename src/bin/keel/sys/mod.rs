@@ -46,14 +46,20 @@ unsafe extern "C" fn entry(sp: *const usize) -> ! {
     exit_group(crate::main(args, env))
 }
 
-/// `clone(SIGCHLD, 0, …)`: fork(2) for a process with one thread.
+/// `clone(flags | SIGCHLD, 0, …)`: fork(2) into new namespaces (`flags`: CLONE_NEW* bits;
+/// 0 is a plain fork). rustix has no clone with namespace flags.
 ///
 /// Returns `Some(pid)` in the parent and `None` in the child.
-pub fn fork() -> Result<Option<rustix::process::Pid>, Errno> {
+pub fn clone(flags: u32) -> Result<Option<rustix::process::Pid>, Errno> {
+    let flags = flags as usize | nr::SIGCHLD as usize;
     // SAFETY: keel is single-threaded and holds no locks, so the child may run any code; with
     // no new stack the child continues on a copy of this one.
-    let pid = result(unsafe { arch::syscall3(nr::__NR_clone, nr::SIGCHLD as usize, 0, 0) })?;
+    let pid = result(unsafe { arch::syscall3(nr::__NR_clone, flags, 0, 0) })?;
     Ok(rustix::process::Pid::from_raw(pid as i32))
+}
+
+pub fn fork() -> Result<Option<rustix::process::Pid>, Errno> {
+    clone(0)
 }
 
 /// `execve(path, argv, envp)`: returns only on failure.
@@ -410,4 +416,23 @@ pub fn embedded_config() -> Option<&'static [u8]> {
         let len = (core::ptr::addr_of!(__keelcfg_end) as usize).checked_sub(start as usize)?;
         Some(core::slice::from_raw_parts(start, len))
     }
+}
+
+/// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`: runs the file `fd` refers to (keel's sealed
+/// copy). Returns only on failure.
+pub fn execveat(fd: &rustix::fd::OwnedFd, argv: *const *const u8, envp: *const *const u8) -> Errno {
+    use rustix::fd::AsRawFd;
+    // SAFETY: `argv`/`envp` are NULL-terminated arrays of NUL-terminated strings (StrArray),
+    // the path is an empty C string.
+    let ret = unsafe {
+        arch::syscall5(
+            nr::__NR_execveat,
+            fd.as_raw_fd() as usize,
+            c"".as_ptr() as usize,
+            argv as usize,
+            envp as usize,
+            nr::AT_EMPTY_PATH as usize,
+        )
+    };
+    result(ret).err().unwrap_or(Errno::INVAL)
 }

@@ -58,3 +58,17 @@ pub fn exit_group(code: i32) -> ! {
              in("rdi") code as isize, options(noreturn, nostack))
     }
 }
+
+/// # Safety
+/// The caller passes arguments the syscall `nr` accepts: pointers must be valid for it.
+#[inline]
+pub unsafe fn syscall5(nr: u32, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize) -> isize {
+    let ret;
+    // SAFETY: the syscall instruction clobbers rcx and r11 only; the caller vouches for the rest.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr as isize => ret, in("rdi") a1, in("rsi") a2,
+             in("rdx") a3, in("r10") a4, in("r8") a5, lateout("rcx") _, lateout("r11") _,
+             options(nostack))
+    };
+    ret
+}

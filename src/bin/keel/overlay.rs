@@ -1,0 +1,121 @@
+//! Creating an overlayfs with the new mount API, across kernel versions: shared by the
+//! workload's overlays (`mount`) and keel's sealed copy of itself (`seal`).
+//!
+//! Layers are opened first and passed by descriptor: `lowerdir+` once per layer (6.15+, which
+//! also accepts detached mounts as layers), else one `lowerdir=` list of their
+//! `/proc/self/fd/N` names. Linux 6.1 accepts `lowerdir+` but fails the create, rejects values
+//! with a `,`, and limits every fsconfig string to 255 bytes; fd names need no escaping and
+//! stay short whatever the real paths are.
+
+use crate::log::{Bytes, Error, error};
+use core::ffi::CStr;
+use rustix::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use rustix::io::Errno;
+use rustix::mount::{FsMountFlags, FsOpenFlags, MountAttrFlags};
+use ufmt::uwrite;
+
+/// fsconfig refuses longer strings (fs/fsopen.c).
+pub const FSCONFIG_MAX: usize = 255;
+/// `bytes` with a NUL, in `buf`; None when too long for fsconfig.
+pub fn cstr<'b>(bytes: &[u8], buf: &'b mut [u8; FSCONFIG_MAX + 1]) -> Option<&'b CStr> {
+    if bytes.len() > FSCONFIG_MAX {
+        return None;
+    }
+    buf[..bytes.len()].copy_from_slice(bytes);
+    buf[bytes.len()] = 0;
+    CStr::from_bytes_with_nul(&buf[..=bytes.len()]).ok()
+}
+
+/// The kernel's own explanation after a failed fsconfig: reading the fs context fd returns
+/// its log lines (`e overlay: ...`).
+pub fn kernel_message<'b>(fs: &OwnedFd, buf: &'b mut [u8; 256]) -> &'b [u8] {
+    let n = rustix::io::read(fs, &mut buf[..]).unwrap_or(0);
+    let msg = &buf[..n];
+    let msg = msg.strip_prefix(b"e ").unwrap_or(msg);
+    msg.strip_suffix(b"\n").unwrap_or(msg)
+}
+
+pub struct KernelSays<'a>(&'a [u8]);
+
+impl ufmt::uDisplay for KernelSays<'_> {
+    fn fmt<W: ufmt::uWrite + ?Sized>(
+        &self,
+        f: &mut ufmt::Formatter<'_, W>,
+    ) -> Result<(), W::Error> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            uwrite!(f, " (kernel: {})", Bytes(self.0))
+        }
+    }
+}
+
+/// `/proc/self/fd/N`: how fsconfig names a layer keel holds open. Short, and never in need of
+/// the escaping a `:` or `,` in a real path would need.
+fn fd_path(fd: BorrowedFd<'_>) -> heapless::String<32> {
+    let mut p = heapless::String::new();
+    let _ = uwrite!(p, "/proc/self/fd/{}", fd.as_raw_fd());
+    p
+}
+
+/// An overlay over `lowers` (top first) with an optional (upper, work) pair, all given as open
+/// directories, as a detached mount with `attrs`. First `lowerdir+` once per layer, by fd
+/// (Linux 6.15+, which also accepts detached mounts as layers); then, for older kernels (6.1
+/// accepts `lowerdir+` but fails the create), one `lowerdir=` list of /proc/self/fd names,
+/// which keeps it under fsconfig's 255-byte limit for up to 15 layers. With `report`, a
+/// failure is printed with the kernel's own explanation.
+pub fn overlay_fs(
+    lowers: &[BorrowedFd<'_>],
+    upper: Option<(BorrowedFd<'_>, BorrowedFd<'_>)>,
+    attrs: MountAttrFlags,
+    target: &CStr,
+    report: bool,
+) -> Result<OwnedFd, Errno> {
+    let configure = |fs: &OwnedFd, by_fd: bool| -> Result<(), Errno> {
+        if by_fd {
+            for layer in lowers {
+                rustix::mount::fsconfig_set_fd(fs, c"lowerdir+", layer)?;
+            }
+        } else {
+            let mut line: heapless::Vec<u8, { FSCONFIG_MAX + 1 }> = heapless::Vec::new();
+            for (i, layer) in lowers.iter().enumerate() {
+                let sep: &[u8] = if i == 0 { b"" } else { b":" };
+                line.extend_from_slice(sep)
+                    .and_then(|()| line.extend_from_slice(fd_path(*layer).as_bytes()))
+                    .map_err(|_| Errno::TOOBIG)?;
+            }
+            let mut value = [0u8; FSCONFIG_MAX + 1];
+            rustix::mount::fsconfig_set_string(
+                fs,
+                c"lowerdir",
+                cstr(&line, &mut value).ok_or(Errno::TOOBIG)?,
+            )?;
+        }
+        if let Some((upper, work)) = upper {
+            rustix::mount::fsconfig_set_string(fs, c"upperdir", fd_path(upper).as_str())?;
+            rustix::mount::fsconfig_set_string(fs, c"workdir", fd_path(work).as_str())?;
+        }
+        // Inode numbers need not be unique across layers here; xino off spares warnings.
+        let _ = rustix::mount::fsconfig_set_string(fs, c"xino", c"off");
+        rustix::mount::fsconfig_create(fs)
+    };
+    let attempt = |by_fd: bool| -> Result<OwnedFd, Errno> {
+        let fs = rustix::mount::fsopen(c"overlay", FsOpenFlags::FSOPEN_CLOEXEC)?;
+        match configure(&fs, by_fd) {
+            Ok(()) => rustix::mount::fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, attrs),
+            Err(e) => {
+                if report && !by_fd {
+                    let mut why = [0u8; 256];
+                    error!(
+                        "mounts: overlay for {}: {}{}",
+                        Bytes(target.to_bytes()),
+                        Error(e),
+                        KernelSays(kernel_message(&fs, &mut why))
+                    );
+                }
+                Err(e)
+            }
+        }
+    };
+    attempt(true).or_else(|_| attempt(false))
+}
