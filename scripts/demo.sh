@@ -63,8 +63,14 @@ say "kernel $(uname -r), I am pid $$, my parent is pid $PPID ($(cat /proc/"$PPID
 say "pid 1 is: $(tr '\0' ' ' </proc/1/cmdline)"
 say "processes (kernel threads left out):"
 ps -o pid,ppid,user,args | grep -v ' \[[^]]*\]$' | sed 's/^/demo:   /'
-say "mounts keel made (machine mode):"
-grep -E ' (/proc|/sys|/dev|/run|/sys/fs/cgroup) ' /proc/mounts | awk '{ printf "demo:   %-15s %-9s %s\n", $2, $3, $4 }'
+say "hostname: $(hostname)"
+say "mounts keel made (machine mode, then the config's):"
+grep -E ' (/proc|/sys|/dev|/run|/sys/fs/cgroup|/mnt/etc|/tmp) ' /proc/mounts | awk '{ printf "demo:   %-15s %-9s %s\n", $2, $3, $4 }'
+if [ -d /mnt/etc ]; then
+    (echo x >/mnt/etc/demo) 2>/dev/null && say "WROTE the sealed overlay" || say "/mnt/etc is a sealed overlay: writing gives EROFS"
+    mount -o remount,rw /mnt/etc 2>/dev/null; (echo x >/mnt/etc/demo) 2>/dev/null || say "... and still after mount -o remount,rw"
+fi
+(echo x >>/proc/1/exe) 2>/dev/null || say "/proc/1/exe (keel) cannot be written: keel runs from a sealed copy"
 cg=/sys/fs/cgroup
 if ! grep -q " $cg cgroup2 " /proc/mounts; then
     say "(keel left cgroup2 unmounted without a config; the demo mounts it to look)"

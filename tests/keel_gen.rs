@@ -122,6 +122,9 @@ fn every_example_builds_and_inspects_back_to_the_same_bytes() {
         "cgroup.toml",
         "exec.toml",
         "minimal.toml",
+        "mounts.toml",
+        "namespaces.toml",
+        "sandbox.toml",
         "supervise.toml",
     ] {
         assert!(names.contains(&required), "examples/{required} is missing");
@@ -342,6 +345,210 @@ fn errors_point_at_line_and_column() {
             "[cgroup]\n[cgroup.limits]\ninit = { \"pids.max\" = 1 }\n[cgroup.limits.init]\n\"pids.max\" = 2\n",
             "4:16: duplicate key",
         ),
+        (
+            "[namespaces]\nunshare = [\"pid\", \"netx\"]\n",
+            "2:19: unknown namespace \"netx\": use mount, pid, uts, ipc, net, cgroup, user or time",
+        ),
+        (
+            "[namespaces]\nunshare = [\"net\", \"pid\", \"network\"]\n",
+            "2:26: unshare lists net twice (first at line 2)",
+        ),
+        (
+            "[namespaces]\nunshare = [\"pid\"]\nuid_mappings = [{ container_id = 0, host_id = 1000, size = 1 }]\n",
+            "3:16: uid_mappings needs a new user namespace: add \"user\" to unshare",
+        ),
+        (
+            "[namespaces]\nunshare = [\"user\"]\ngid_mappings = []\n",
+            "3:16: gid_mappings = [] maps nothing: leave it out, and keel maps its own id to 0 (root)",
+        ),
+        (
+            "[namespaces]\nunshare = [\"user\"]\nuid_mappings = [{ container_id = 0, host_id = 1, size = 0 }]\n",
+            "3:57: size must be at least 1, and container_id + size and host_id + size at most 4294967295",
+        ),
+        (
+            "[namespaces]\nunshare = [\"user\"]\nuid_mappings = [{ container_id = 1, host_id = 4294967295, size = 1 }]\n",
+            "3:66: size must be at least 1, and container_id + size and host_id + size at most 4294967295",
+        ),
+        (
+            "[namespaces]\nunshare = [\"user\"]\nuid_mappings = [\n  { container_id = 0, host_id = 1000, size = 10 },\n  { container_id = 5, host_id = 2000, size = 1 },\n]\n",
+            "5:3: uid_mappings: these container ids overlap those of the mapping at line 4, which the kernel refuses",
+        ),
+        (
+            "[namespaces]\nunshare = [\"user\"]\ngid_mappings = [\n  { container_id = 0, host_id = 1000, size = 10 },\n  { container_id = 10, host_id = 1009, size = 1 },\n]\n",
+            "5:3: gid_mappings: these host ids overlap those of the mapping at line 4, which the kernel refuses",
+        ),
+        (
+            "[namespaces]\nunshare = [\"user\"]\nuid_mappings = [{ container_id = -1, host_id = 1, size = 1 }]\n",
+            "3:34: container_id must be 0..=4294967295",
+        ),
+        (
+            "[namespaces]\nunshare = [\"user\"]\nuid_mappings = [{ container_id = 0, host_id = 1 }]\n",
+            "3:17: missing field `size`",
+        ),
+        (
+            "[namespaces]\nunshare = [\"user\"]\nsetgroups = \"never\"\n",
+            "3:13: setgroups is \"allow\" or \"deny\", not \"never\"",
+        ),
+        (
+            "[namespaces]\nunshare = [\"pid\"]\nsetgroups = \"deny\"\n",
+            "3:13: setgroups = \"deny\" needs a new user namespace: add \"user\" to unshare",
+        ),
+        (
+            "[namespaces]\nunshare = [\"pid\"]\nhostname = \"box\"\n",
+            "3:12: hostname needs a new uts namespace: add \"uts\" to unshare",
+        ),
+        (
+            "[namespaces]\nunshare = [\"uts\"]\ndomainname = \"\"\n",
+            "3:14: domainname must be 1 to 64 bytes",
+        ),
+        (
+            "[namespaces]\nunshare = [\"ipc\"]\n[namespaces.time_offsets]\nmonotonic = { secs = 1 }\n",
+            "3:1: [namespaces.time_offsets] needs a new time namespace: add \"time\" to unshare",
+        ),
+        (
+            "[namespaces]\nunshare = [\"time\"]\n[namespaces.time_offsets]\nboottime = { secs = 1, nanosecs = 1000000000 }\n",
+            "4:35: nanosecs must be 0..=999999999",
+        ),
+        (
+            "[namespaces]\nunshare = [\"time\"]\n[namespaces.time_offsets]\nmonotonic = { secs = 5000000000 }\n",
+            "4:22: secs must be within ±4611686018 (about 146 years): the kernel refuses larger offsets",
+        ),
+        (
+            "[namespaces]\nunshare = [\"pid\"]\n[[mount]]\ndestination = \"/proc\"\ntype = \"proc\"\n",
+            "2:11: [namespaces] unshare lacks \"mount\", which the mounts need: add \"mount\" so the mounts stay out of the host's mount table",
+        ),
+        (
+            "[namespaces]\nhostname = \"x\"\n",
+            "2:12: hostname needs a new uts namespace: add \"uts\" to unshare",
+        ),
+        (
+            "[namespaces]\n[mounts]\nmasked = [\"/proc/kcore\"]\n",
+            "1:1: [namespaces] unshare lacks \"mount\", which the mounts need: add \"mount\" so the mounts stay out of the host's mount table",
+        ),
+        (
+            "[[mount]]\ndestination = \"/proc\"\ntype = \"procfs\"\n",
+            "3:8: unknown mount type \"procfs\": use bind, tmpfs, proc, sysfs, devpts, mqueue, cgroup2, overlay or devtmpfs",
+        ),
+        (
+            "[[mount]]\ndestination = \"proc\"\ntype = \"proc\"\n",
+            "2:15: destination must be an absolute path, as in destination = \"/data\"",
+        ),
+        (
+            "[[mount]]\ndestination = \"/a/../etc\"\ntype = \"tmpfs\"\n",
+            "2:15: destination: mount target has a .. component: write the path without it",
+        ),
+        (
+            "[[mount]]\ndestination = \"/a\"\ntype = \"proc\"\n[[mount]]\ndestination = \"/a\"\ntype = \"tmpfs\"\n",
+            "5:15: two mounts have destination \"/a\" (first at line 2)",
+        ),
+        (
+            "[[mount]]\ndestination = \"/data\"\ntype = \"bind\"\n",
+            "3:8: a bind mount needs source, the host path, as in source = \"/srv/data\"",
+        ),
+        (
+            "[[mount]]\ndestination = \"/data\"\ntype = \"bind\"\nsource = \"srv/data\"\n",
+            "4:10: source must be an absolute path, as in source = \"/srv/data\"",
+        ),
+        (
+            "[[mount]]\ndestination = \"/tmp\"\ntype = \"tmpfs\"\nsource = \"tmpfs\"\n",
+            "4:10: source is for type = \"bind\": a tmpfs mount makes a new filesystem",
+        ),
+        (
+            "[[mount]]\ndestination = \"/data\"\ntype = \"bind\"\nsource = \"/srv\"\noptions = [\"ro\", \"size=1m\"]\n",
+            "5:18: unknown option \"size=1m\" for type = \"bind\", which takes only ro, nosuid, nodev, noexec, relatime, noatime, strictatime, nodiratime, nosymfollow, bind, rbind",
+        ),
+        (
+            "[[mount]]\ndestination = \"/data\"\ntype = \"bind\"\nsource = \"/srv\"\noptions = [\"noatime\", \"relatime\"]\n",
+            "5:23: options has two atime words, \"noatime\" and \"relatime\": keep one",
+        ),
+        (
+            "[[mount]]\ndestination = \"/data\"\ntype = \"bind\"\nsource = \"/srv\"\noptions = [\"bind\", \"rbind\"]\n",
+            "5:20: options has both \"bind\" and \"rbind\": keep \"rbind\" for the whole tree, or \"bind\" for the source alone",
+        ),
+        (
+            "[[mount]]\ndestination = \"/tmp\"\ntype = \"tmpfs\"\noptions = [\"rbind\"]\n",
+            "4:12: \"rbind\" is for type = \"bind\", not \"tmpfs\"",
+        ),
+        (
+            "[[mount]]\ndestination = \"/tmp\"\ntype = \"tmpfs\"\noptions = [\"size=1m,mode=0755\"]\n",
+            "4:12: filesystem parameters are \"key=value\" or \"flag\", 1 to 255 bytes, one per entry (no ,), as in options = [\"size=64m\", \"mode=0755\"]",
+        ),
+        (
+            "[[mount]]\ndestination = \"/tmp\"\ntype = \"tmpfs\"\noptions = [\"ro\", \"nosuid\", \"ro\"]\n",
+            "4:28: options lists \"ro\" twice (first at line 4)",
+        ),
+        (
+            "[[mount]]\ndestination = \"/usr\"\ntype = \"overlay\"\nlower = [\"/l\"]\noptions = [\"ro\", \"index=on\"]\n",
+            "5:18: unknown option \"index=on\" for type = \"overlay\", which takes only ro, nosuid, nodev, noexec, relatime, noatime, strictatime, nodiratime, nosymfollow",
+        ),
+        (
+            "[[mount]]\ndestination = \"/usr\"\ntype = \"overlay\"\n",
+            "3:8: an overlay needs lower, its layers top first, as in lower = [\"/srv/layers/top\", \"/srv/layers/base\"]",
+        ),
+        (
+            "[[mount]]\ndestination = \"/usr\"\ntype = \"overlay\"\nlower = [\"/l\", \"l\"]\n",
+            "4:16: lower entries must be absolute paths, as in lower = [\"/srv/layers/base\"]",
+        ),
+        (
+            "[[mount]]\ndestination = \"/usr\"\ntype = \"overlay\"\nlower = [\"/l\", \"/l\"]\n",
+            "4:16: lower lists \"/l\" twice (first at line 4)",
+        ),
+        (
+            "[[mount]]\ndestination = \"/usr\"\ntype = \"overlay\"\nlower = [\"/1\", \"/2\", \"/3\", \"/4\", \"/5\", \"/6\", \"/7\", \"/8\", \"/9\", \"/10\", \"/11\", \"/12\", \"/13\", \"/14\", \"/15\", \"/16\"]\n",
+            "4:9: lower has 16 entries; keel allows at most 15",
+        ),
+        (
+            "[[mount]]\ndestination = \"/usr\"\ntype = \"overlay\"\nlower = [\"/l\"]\nupper = \"tmpfs\"\nwork = \"/w\"\n",
+            "6:8: upper = \"tmpfs\" keeps its work directory on the tmpfs too: remove work",
+        ),
+        (
+            "[[mount]]\ndestination = \"/usr\"\ntype = \"overlay\"\nlower = [\"/l\"]\nupper = \"/u\"\n",
+            "5:9: an upper directory needs work, an empty directory on the same filesystem, as in work = \"/srv/changes/work\"",
+        ),
+        (
+            "[[mount]]\ndestination = \"/usr\"\ntype = \"overlay\"\nlower = [\"/l\"]\nupper = \"/u\"\nwork = \"/w\"\nsize = \"1m\"\n",
+            "7:8: size is for upper = \"tmpfs\": an upper directory is on its own filesystem",
+        ),
+        (
+            "[[mount]]\ndestination = \"/usr\"\ntype = \"overlay\"\nlower = [\"/l\"]\nsize = \"1m\"\n",
+            "5:8: size goes with upper = \"tmpfs\"",
+        ),
+        (
+            "[[mount]]\ndestination = \"/usr\"\ntype = \"overlay\"\nlower = [\"/l\"]\nwork = \"/w\"\n",
+            "5:8: work goes with upper = \"/path\": add upper, on the same filesystem as work",
+        ),
+        (
+            "[[mount]]\ndestination = \"/usr\"\ntype = \"overlay\"\nlower = [\"/l\"]\nupper = \"changes\"\nwork = \"/w\"\n",
+            "5:9: upper is \"tmpfs\" (the writes vanish) or an absolute directory, as in upper = \"/srv/changes/upper\"",
+        ),
+        (
+            "[[mount]]\ndestination = \"/usr\"\ntype = \"overlay\"\nlower = [\"/l\"]\nupper = \"tmpfs\"\nsize = \"1,2\"\n",
+            "6:8: size is tmpfs's size= value, as in size = \"64m\": 1 to 250 bytes, without ,",
+        ),
+        (
+            "[[mount]]\ndestination = \"/tmp\"\ntype = \"tmpfs\"\nupper = \"tmpfs\"\n",
+            "4:9: upper is for type = \"overlay\", not \"tmpfs\"",
+        ),
+        (
+            "[mounts]\nroot = \"srv/rootfs\"\n",
+            "2:8: root must be an absolute path, as in root = \"/srv/rootfs\"",
+        ),
+        (
+            "[mounts]\nmasked = [\"/proc/kcore\", \"proc/keys\"]\n",
+            "2:26: masked entries must be absolute paths, as in masked = [\"/proc/kcore\"]",
+        ),
+        (
+            "[mounts]\nreadonly = [\"/proc/sys\", \"/proc/sys\"]\n",
+            "2:26: readonly lists \"/proc/sys\" twice (first at line 2)",
+        ),
+        (
+            "[[mount]]\ndestination = \"/x\"\ntype = \"tmpfs\"\nsize = \"1m\"\n",
+            "4:8: size is for type = \"overlay\", not \"tmpfs\"",
+        ),
+        (
+            "[supervision]\nseal_exe = \"yes\"\n",
+            "2:12: invalid type: string \"yes\", expected a boolean",
+        ),
     ];
     let dir = scratch();
     let file = dir.join("keel.toml");
@@ -388,6 +595,81 @@ fn an_empty_cgroup_table_sets_up_every_default() {
     );
     // Without the table, keel touches no cgroup.
     assert_eq!(wire::decode(&build("")).unwrap().cgroup, None);
+}
+
+#[test]
+fn empty_namespaces_and_mounts_tables_are_present() {
+    for (toml, namespaces, mounts) in [
+        ("[namespaces]\n", Some(wire::Namespaces::default()), None),
+        ("[mounts]\n", None, Some(wire::Mounts::default())),
+    ] {
+        let bytes = build(toml);
+        let config = wire::decode(&bytes).unwrap();
+        assert_eq!((config.namespaces, config.mounts), (namespaces, mounts));
+        assert_eq!(inspect(&bytes).lines().nth(1), toml.lines().next());
+    }
+    // `mount = []` is no mount, but mounts all the same; without the tables, nothing.
+    assert_eq!(
+        wire::decode(&build("mount = []\n")).unwrap().mounts,
+        Some(wire::Mounts::default())
+    );
+    let empty = build("");
+    let none = wire::decode(&empty).unwrap();
+    assert_eq!((none.namespaces, none.mounts), (None, None));
+}
+
+#[test]
+fn mounts_without_namespaces_get_a_mount_namespace_from_keel() {
+    let toml = "[[mount]]\ndestination = \"/proc\"\ntype = \"proc\"\n";
+    let bytes = build(toml);
+    let config = wire::decode(&bytes).unwrap();
+    assert_eq!(config.namespaces, None);
+    let mounts: Vec<_> = config.mounts.unwrap().entries.iter().collect();
+    assert_eq!(mounts.len(), 1);
+    assert_eq!(
+        (mounts[0].kind, mounts[0].target),
+        (wire::MountKind::Proc, c"/proc")
+    );
+    // A proc without a pid namespace is allowed (it shows the host's processes).
+    let with = format!("[namespaces]\nunshare = [\"mount\"]\n{toml}");
+    assert!(wire::decode(&build(&with)).unwrap().namespaces.is_some());
+}
+
+#[test]
+fn namespaces_and_mount_options_are_written_the_canonical_way() {
+    let toml = "[namespaces]\nunshare = [\"user\", \"network\", \"mount\"]\nsetgroups = \"allow\"\n\
+        [[mount]]\ndestination = \"/a\"\ntype = \"bind\"\nsource = \"/s\"\noptions = [\"nosuid\", \"bind\", \"relatime\", \"ro\"]\n\
+        [[mount]]\ndestination = \"/b\"\ntype = \"bind\"\nsource = \"/s\"\noptions = [\"nodev\", \"rbind\"]\n\
+        [[mount]]\ndestination = \"/c\"\ntype = \"tmpfs\"\noptions = [\"size=1m\", \"noatime\", \"mode=0755\", \"noexec\"]\n";
+    let bytes = build(toml);
+    let shown = inspect(&bytes);
+    let body: Vec<_> = shown.lines().skip(1).filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        body,
+        [
+            "[namespaces]",
+            "unshare = [\"mount\", \"net\", \"user\"]",
+            "[[mount]]",
+            "destination = \"/a\"",
+            "type = \"bind\"",
+            "source = \"/s\"",
+            "options = [\"ro\", \"nosuid\"]",
+            "[[mount]]",
+            "destination = \"/b\"",
+            "type = \"bind\"",
+            "source = \"/s\"",
+            "options = [\"rbind\", \"nodev\"]",
+            "[[mount]]",
+            "destination = \"/c\"",
+            "type = \"tmpfs\"",
+            "options = [\"noexec\", \"noatime\", \"size=1m\", \"mode=0755\"]",
+        ]
+    );
+    assert_eq!(build(&shown), bytes);
+    let mounts = wire::decode(&bytes).unwrap().mounts.unwrap();
+    let c = mounts.entries.iter().nth(2).unwrap();
+    assert_eq!(c.attrs, wire::Mount::NOEXEC | wire::Mount::NOATIME);
+    assert!(c.options.iter().eq([c"size=1m", c"mode=0755"]));
 }
 
 #[test]
@@ -749,7 +1031,8 @@ prop_compose! {
     fn process()(
         program in "[^\u{0}]{1,8}",
         args in vec(text(), 0..4),
-        env in btree_map("[A-Z_][A-Z0-9_]{0,5}", text(), 0..4),
+        // Keys never start with U_, the prefix of env_unset's.
+        env in btree_map("[A-TV-Z_][A-Z0-9_]{0,5}", text(), 0..4),
         env_unset in btree_set("U_[A-Z0-9_]{0,5}", 0..3),
         env_clear in any::<bool>(),
         cwd in proptest::option::of(text()),
@@ -782,6 +1065,7 @@ prop_compose! {
         verbosity in any::<Option<u8>>(),
         warn_on_reap in any::<Option<bool>>(),
         parent_death_signal in proptest::option::of(signal()),
+        seal_exe in any::<Option<bool>>(),
     ) -> Table {
         let mut table = Table::new();
         let supervises = mode != Some("exec");
@@ -794,6 +1078,7 @@ prop_compose! {
         set("subreaper", subreaper.map(Value::Boolean));
         set("verbosity", verbosity.map(|v| Value::Integer(v.into())));
         set("parent_death_signal", parent_death_signal.map(Value::String));
+        set("seal_exe", seal_exe.map(Value::Boolean));
         if supervises {
             set("kill_process_group", kill_process_group.map(Value::Boolean));
             set("remap_exit", Some(Value::Array(remap_exit.into_iter().map(|c| Value::Integer(c.into())).collect())));
@@ -934,13 +1219,198 @@ prop_compose! {
     }
 }
 
+const NAMESPACES: [&str; 8] = [
+    "mount", "pid", "uts", "ipc", "net", "cgroup", "user", "time",
+];
+
+fn integer(n: impl Into<i64>) -> Value {
+    Value::Integer(n.into())
+}
+
+/// Id mappings whose container and host ranges never overlap: each starts past the last.
+fn mappings() -> impl Strategy<Value = Vec<Value>> {
+    vec((0..1000u32, 1..70_000u32, 0..1000u32), 1..4).prop_map(|steps| {
+        let (mut container, mut host) = (0, 0);
+        steps
+            .into_iter()
+            .map(|(gap, size, host_gap)| {
+                container += gap;
+                host += host_gap;
+                let mut mapping = Table::new();
+                mapping.insert("container_id".into(), integer(container));
+                mapping.insert("host_id".into(), integer(host));
+                mapping.insert("size".into(), integer(size));
+                container += size;
+                host += size;
+                Value::Table(mapping)
+            })
+            .collect()
+    })
+}
+
+fn offset() -> impl Strategy<Value = Value> {
+    (
+        -10_000_000i64..10_000_000,
+        proptest::option::of(0..1_000_000_000i64),
+    )
+        .prop_map(|(secs, nanosecs)| {
+            let mut offset = Table::new();
+            offset.insert("secs".into(), integer(secs));
+            if let Some(nanosecs) = nanosecs {
+                offset.insert("nanosecs".into(), integer(nanosecs));
+            }
+            Value::Table(offset)
+        })
+}
+
+prop_compose! {
+    /// A `[namespaces]` table keel-gen accepts: each setting with the namespace it needs.
+    fn namespaces()(
+        names in proptest::sample::subsequence(NAMESPACES.to_vec(), 0..=NAMESPACES.len()),
+        network in any::<bool>(),
+        uid_mappings in proptest::option::of(mappings()),
+        gid_mappings in proptest::option::of(mappings()),
+        setgroups in proptest::option::of(prop_oneof![Just("allow"), Just("deny")]),
+        hostname in proptest::option::of("[a-z][a-z0-9-]{0,20}"),
+        domainname in proptest::option::of("[a-z]{1,10}\\.[a-z]{2,5}"),
+        monotonic in proptest::option::of(offset()),
+        boottime in proptest::option::of(offset()),
+    ) -> Table {
+        let has = |name| names.contains(&name);
+        let mut table = Table::new();
+        let mut set = |key: &str, value: Option<Value>| {
+            if let Some(value) = value {
+                table.insert(key.into(), value);
+            }
+        };
+        // OCI's spelling of net, which inspect writes "net".
+        let spelled = names.iter().map(|&name| if name == "net" && network { "network" } else { name });
+        set("unshare", Some(strings(spelled.map(String::from).collect())));
+        if has("user") {
+            set("uid_mappings", uid_mappings.map(Value::Array));
+            set("gid_mappings", gid_mappings.map(Value::Array));
+            set("setgroups", setgroups.map(|s| Value::String(s.into())));
+        }
+        if has("uts") {
+            set("hostname", hostname.map(Value::String));
+            set("domainname", domainname.map(Value::String));
+        }
+        if has("time") {
+            let mut offsets = Table::new();
+            for (clock, offset) in [("monotonic", monotonic), ("boottime", boottime)] {
+                if let Some(offset) = offset {
+                    offsets.insert(clock.into(), offset);
+                }
+            }
+            set("time_offsets", Some(Value::Table(offsets)));
+        }
+        table
+    }
+}
+
+const MOUNT_TYPES: [&str; 9] = [
+    "bind", "tmpfs", "proc", "sysfs", "devpts", "mqueue", "cgroup2", "overlay", "devtmpfs",
+];
+
+fn absolute() -> impl Strategy<Value = String> {
+    "(/[a-z]{1,6}){1,3}"
+}
+
+prop_compose! {
+    /// A `[[mount]]` keel-gen accepts, without its destination: only what its type takes.
+    fn mount()(
+        kind in proptest::sample::select(MOUNT_TYPES.to_vec()),
+        source in absolute(),
+        attrs in proptest::sample::subsequence(vec!["ro", "nosuid", "nodev", "noexec", "nodiratime", "nosymfollow"], 0..4),
+        atime in proptest::option::of(proptest::sample::select(vec!["relatime", "noatime", "strictatime"])),
+        bind in proptest::option::of(proptest::sample::select(vec!["bind", "rbind"])),
+        parameters in proptest::sample::subsequence(vec!["size=1m", "mode=0755", "uid=0", "newinstance", "ptmxmode=0666", "nsdelegate"], 0..3),
+        rotate in any::<prop::sample::Index>(),
+        lower in btree_set(absolute(), 1..4),
+        upper in 0..3u8,
+        size in proptest::option::of("[1-9][0-9]{0,3}[kmg]"),
+    ) -> Table {
+        let mut table = Table::new();
+        table.insert("type".into(), Value::String(kind.into()));
+        let mut options: Vec<&str> = attrs.into_iter().chain(atime).collect();
+        match kind {
+            "bind" => {
+                table.insert("source".into(), Value::String(source));
+                options.extend(bind);
+            }
+            "overlay" => {
+                table.insert("lower".into(), strings(lower.into_iter().collect()));
+                match upper {
+                    0 => {}
+                    1 => {
+                        table.insert("upper".into(), Value::String("tmpfs".into()));
+                        if let Some(size) = size {
+                            table.insert("size".into(), Value::String(size));
+                        }
+                    }
+                    _ => {
+                        table.insert("upper".into(), Value::String("/changes/upper".into()));
+                        table.insert("work".into(), Value::String("/changes/work".into()));
+                    }
+                }
+            }
+            _ => options.extend(parameters),
+        }
+        // Any order: inspect writes the words in its own.
+        if !options.is_empty() {
+            let at = rotate.index(options.len());
+            options.rotate_left(at);
+            table.insert("options".into(), strings(options.into_iter().map(String::from).collect()));
+        }
+        table
+    }
+}
+
+prop_compose! {
+    /// `[mounts]` and the `[[mount]]`s, each destination once.
+    fn mounts()(
+        root in proptest::option::of(absolute()),
+        masked in proptest::option::of(btree_set(absolute(), 0..3)),
+        readonly in proptest::option::of(btree_set(absolute(), 0..3)),
+        mounts in proptest::option::of(vec((mount(), "(/[a-z]{1,4}){0,2}"), 0..4)),
+        empty_table in any::<bool>(),
+    ) -> (Option<Table>, Option<Value>) {
+        let mut table = Table::new();
+        if let Some(root) = root {
+            table.insert("root".into(), Value::String(root));
+        }
+        for (key, paths) in [("masked", masked), ("readonly", readonly)] {
+            if let Some(paths) = paths {
+                table.insert(key.into(), strings(paths.into_iter().collect()));
+            }
+        }
+        let mounts = mounts.map(|mounts| {
+            Value::Array(
+                mounts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (mut mount, under))| {
+                        mount.insert("destination".into(), Value::String(format!("/m{i}{under}")));
+                        Value::Table(mount)
+                    })
+                    .collect(),
+            )
+        });
+        // An empty [mounts] table is the same as none when [[mount]]s follow.
+        let table = (!table.is_empty() || mounts.is_none() || empty_table).then_some(table);
+        (table, mounts)
+    }
+}
+
 fn document() -> impl Strategy<Value = String> {
     (
         proptest::option::of(process()),
         proptest::option::of(supervision()),
         proptest::option::of(cgroup()),
+        proptest::option::of(namespaces()),
+        proptest::option::of(mounts()),
     )
-        .prop_map(|(process, supervision, cgroup)| {
+        .prop_map(|(process, supervision, cgroup, namespaces, mounts)| {
             let mut document = Table::new();
             if let Some(process) = process {
                 document.insert("process".into(), Value::Table(process));
@@ -950,6 +1420,23 @@ fn document() -> impl Strategy<Value = String> {
             }
             if let Some(cgroup) = cgroup {
                 document.insert("cgroup".into(), Value::Table(cgroup));
+            }
+            let (table, entries) = mounts.unwrap_or_default();
+            if let Some(mut namespaces) = namespaces {
+                // Mounts under [namespaces] need a mount namespace.
+                if (table.is_some() || entries.is_some())
+                    && let Some(Value::Array(unshare)) = namespaces.get_mut("unshare")
+                    && !unshare.contains(&Value::String("mount".into()))
+                {
+                    unshare.push(Value::String("mount".into()));
+                }
+                document.insert("namespaces".into(), Value::Table(namespaces));
+            }
+            if let Some(table) = table {
+                document.insert("mounts".into(), Value::Table(table));
+            }
+            if let Some(entries) = entries {
+                document.insert("mount".into(), entries);
             }
             toml::to_string(&document).unwrap()
         })

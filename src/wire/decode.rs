@@ -10,10 +10,12 @@ use core::ffi::CStr;
 use core::marker::PhantomData;
 
 use super::{
-    CONTROLLER_NAME_MAX, Cgroup, Config, ENTRY_HEADER_LEN, Error, ExitCodes, HEADER_LEN, List,
-    MAGIC, MAX_ARGS, MAX_CONTROLLERS, MAX_DELEGATES, MAX_ENV, MAX_LEN, MAX_LIMITS, MAX_SIGNAL,
-    Mode, NAME_MAX, OPTIONAL, PATH_MAX, Process, SignalRewrites, Strings, Supervision, VERSION,
-    crc32c, delegate_head_len, id,
+    CONTROLLER_NAME_MAX, Cgroup, Config, ENTRY_HEADER_LEN, Error, ExitCodes, HEADER_LEN,
+    HOST_NAME_MAX, ID_MAP_LEN, IdMap, IdMaps, List, MAGIC, MAX_ARGS, MAX_CONTROLLERS,
+    MAX_DELEGATES, MAX_ENV, MAX_ID_MAPS, MAX_LEN, MAX_LIMITS, MAX_LOWER_LAYERS, MAX_MOUNT_PATHS,
+    MAX_MOUNTS, MAX_SIGNAL, MOUNT_HEAD_LEN, MOUNT_OPTION_MAX, Mode, Mount, MountKind, MountList,
+    Mounts, NAME_MAX, NamespaceSet, Namespaces, OPTIONAL, PATH_MAX, Process, Record,
+    SignalRewrites, Strings, Supervision, Upper, VERSION, crc32c, delegate_head_len, id,
 };
 
 /// What was expected where decoding stopped; the offset is in the `at` cursor.
@@ -48,6 +50,11 @@ fn decode_into<'a>(bytes: &'a [u8], at: &mut usize, config: &mut Config<'a>) -> 
             id::PROCESS => process(&section, at, &mut config.process)?,
             id::SUPERVISION => supervision(&section, at, &mut config.supervision)?,
             id::CGROUP => cgroup(&section, at, config.cgroup.insert(Cgroup::default()))?,
+            id::NAMESPACES => {
+                let namespaces = config.namespaces.insert(Namespaces::default());
+                self::namespaces(&section, at, namespaces)?
+            }
+            id::MOUNTS => mounts(&section, at, config.mounts.insert(Mounts::default()))?,
             _ => skip_unknown(section.id, at)?,
         }
     }
@@ -178,6 +185,11 @@ fn bool(payload: &[u8]) -> Check<bool> {
     }
 }
 
+fn word(payload: &[u8]) -> Check<u32> {
+    let word = payload.try_into().map_err(|_| "expected 4 bytes")?;
+    Ok(u32::from_le_bytes(word))
+}
+
 fn signal(payload: &[u8]) -> Check<u8> {
     match byte(payload)? {
         signal @ 1..=MAX_SIGNAL => Ok(signal),
@@ -199,6 +211,10 @@ enum ListField {
     Delegates,
     Limits,
     Workload,
+    UtsName,
+    MountRoot,
+    Masked,
+    Readonly,
 }
 
 impl ListField {
@@ -207,9 +223,14 @@ impl ListField {
             ListField::Args => (MAX_ARGS, "args: more than 256"),
             ListField::EnvSet => (MAX_ENV, "env_set: more than 1024"),
             ListField::EnvUnset => (MAX_ENV, "env_unset: more than 1024"),
-            ListField::Cwd | ListField::Root | ListField::Leaf | ListField::Workload => {
-                (1, "more than one path")
-            }
+            ListField::Cwd
+            | ListField::Root
+            | ListField::Leaf
+            | ListField::Workload
+            | ListField::MountRoot => (1, "more than one path"),
+            ListField::UtsName => (1, "more than one name"),
+            ListField::Masked => (MAX_MOUNT_PATHS, "more than 64 masked paths"),
+            ListField::Readonly => (MAX_MOUNT_PATHS, "more than 64 read-only paths"),
             ListField::Controllers | ListField::Optional => {
                 (MAX_CONTROLLERS, "more than 32 controllers")
             }
@@ -229,12 +250,15 @@ impl ListField {
             ListField::EnvSet => Err("env_set entry must be KEY=VALUE"),
             ListField::EnvUnset if key_len.is_none() && !s.is_empty() => Ok(()),
             ListField::EnvUnset => Err("env_unset entry must be a KEY"),
-            ListField::Cwd if s.first() != Some(&b'/') => Err("cwd must be absolute"),
-            ListField::Root if s.first() != Some(&b'/') => Err("cgroup root must be absolute"),
-            ListField::Cwd | ListField::Root if s.len() >= PATH_MAX => {
-                Err("path longer than PATH_MAX")
-            }
-            ListField::Cwd | ListField::Root => Ok(()),
+            ListField::Cwd => absolute(s, "cwd must be absolute"),
+            ListField::Root => absolute(s, "cgroup root must be absolute"),
+            ListField::MountRoot => absolute(s, "mount root must be absolute"),
+            ListField::Masked => absolute(s, "masked path must be absolute"),
+            ListField::Readonly => absolute(s, "read-only path must be absolute"),
+            ListField::UtsName => match s.len() {
+                1..=HOST_NAME_MAX => Ok(()),
+                _ => Err("host and domain names are 1 to 64 bytes"),
+            },
             ListField::Controllers | ListField::Optional => check_controller(s),
             ListField::Limits if part == 1 => check_limit_file(s),
             ListField::Limits if part == 2 => check_limit_value(s),
@@ -288,6 +312,79 @@ fn records(payload: &[u8], at: &mut usize, field: ListField) -> Check<usize> {
         len += 1;
     }
     Ok(len)
+}
+
+/// Checks that `path` is absolute and shorter than [`PATH_MAX`]; `relative` says which
+/// path is not.
+fn absolute(path: &[u8], relative: &'static str) -> Check {
+    match path {
+        [b'/', ..] if path.len() < PATH_MAX => Ok(()),
+        [b'/', ..] => Err("path longer than PATH_MAX"),
+        _ => Err(relative),
+    }
+}
+
+/// Checks a mount's target: an absolute path shorter than [`PATH_MAX`], without a `..`
+/// component.
+///
+/// `decode` checks the mounts with this function, [`check_mount_option`] and
+/// [`check_overlay_size`], and the id maps
+/// with [`check_id_map`]; keel-gen calls them too, as it does the cgroup checks below.
+pub fn check_mount_target(path: &[u8]) -> Result<(), &'static str> {
+    absolute(path, "mount target must be absolute")?;
+    // The dots a component starts with, 3 standing for any other start: as in
+    // `check_cgroup_path`, the end acts as a last `/`.
+    let mut dots = 0;
+    for &byte in path.iter().chain(b"/") {
+        match byte {
+            b'/' if dots == 2 => return Err("mount target has a .. component"),
+            b'/' => dots = 0,
+            b'.' if dots < 3 => dots += 1,
+            _ => dots = 3,
+        }
+    }
+    Ok(())
+}
+
+/// Checks a mount option, an fsconfig parameter: `key=value` or `flag`, 1 to
+/// [`MOUNT_OPTION_MAX`] bytes, without `,`.
+pub fn check_mount_option(option: &[u8]) -> Result<(), &'static str> {
+    fsconfig_text(
+        option,
+        MOUNT_OPTION_MAX,
+        "mount option must be key=value or flag: 1 to 255 bytes, without ,",
+    )
+}
+
+/// Checks an overlay's tmpfs size, its `size=` value: keel passes `size=SIZE` to fsconfig,
+/// so 1 to 250 bytes, without `,`.
+pub fn check_overlay_size(size: &[u8]) -> Result<(), &'static str> {
+    let max = MOUNT_OPTION_MAX - b"size=".len();
+    fsconfig_text(size, max, "overlay size must be 1 to 250 bytes, without ,")
+}
+
+/// Checks text keel passes to fsconfig: 1 to `max` bytes, without `,`, not starting with `=`.
+#[expect(
+    clippy::manual_contains,
+    reason = "`contains` links memchr into keel: 160 bytes"
+)]
+fn fsconfig_text(text: &[u8], max: usize, bad: &'static str) -> Check {
+    match text {
+        [] | [b'=', ..] => Err(bad),
+        _ if text.len() > max || text.iter().any(|&b| b == b',') => Err(bad),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a uid or gid map line: `count` is not 0, and neither range overflows a u32.
+pub fn check_id_map(map: IdMap) -> Result<(), &'static str> {
+    // `None < Some`: the end is a number, past the start.
+    let fits = |first: u32| first.checked_add(map.count) > Some(first);
+    if fits(map.inside) && fits(map.outside) {
+        Ok(())
+    } else {
+        Err("id map count must be above 0, and first + count at most 2^32 - 1")
+    }
 }
 
 /// Checks a cgroup path: relative to keel's cgroup, and more (see the module docs).
@@ -424,14 +521,12 @@ fn supervision<'a>(
                 let set = payload.try_into().map_err(|_| "expected 32 bytes")?;
                 supervision.remap_exit = ExitCodes(set);
             }
-            GRACE_MS => {
-                let ms = payload.try_into().map_err(|_| "expected 4 bytes")?;
-                supervision.grace_ms = Some(u32::from_le_bytes(ms));
-            }
+            GRACE_MS => supervision.grace_ms = Some(word(payload)?),
             REWRITE => supervision.rewrite = rewrites(payload, at)?,
             VERBOSITY => supervision.verbosity = Some(byte(payload)?),
             WARN_ON_REAP => supervision.warn_on_reap = Some(bool(payload)?),
             PARENT_DEATH_SIGNAL => supervision.parent_death_signal = Some(signal(payload)?),
+            SEAL_EXE => supervision.seal_exe = Some(bool(payload)?),
             _ => skip_unknown(field.id, at)?,
         }
     }
@@ -455,6 +550,202 @@ fn cgroup<'a>(section: &Entry<'a>, at: &mut usize, cgroup: &mut Cgroup<'a>) -> C
             WORKLOAD => cgroup.workload = path(payload, at, ListField::Workload)?,
             _ => skip_unknown(field.id, at)?,
         }
+    }
+    Ok(())
+}
+
+#[inline(never)]
+fn namespaces<'a>(section: &Entry<'a>, at: &mut usize, ns: &mut Namespaces<'a>) -> Check {
+    use id::namespaces::*;
+    let mut fields = section.fields();
+    while let Some(field) = fields.next(at)? {
+        let payload = field.payload;
+        // Ids increase, so unshare is known before the fields that need a namespace.
+        let needs = match field.id {
+            UID_MAP | GID_MAP | SETGROUPS_DENY => Some((
+                NamespaceSet::USER,
+                "uid_map, gid_map and setgroups need the user namespace",
+            )),
+            HOSTNAME | DOMAINNAME => Some((
+                NamespaceSet::UTS,
+                "hostname and domainname need the uts namespace",
+            )),
+            MONOTONIC_OFFSET | BOOTTIME_OFFSET => {
+                Some((NamespaceSet::TIME, "time offsets need the time namespace"))
+            }
+            _ => None,
+        };
+        if let Some((namespace, missing)) = needs
+            && !ns.unshare.contains(namespace)
+        {
+            return Err(missing);
+        }
+        match field.id {
+            UNSHARE => {
+                let set = word(payload)?;
+                if set & !NamespaceSet::ALL != 0 {
+                    return Err("unshare has bits of no namespace");
+                }
+                ns.unshare = NamespaceSet(set);
+            }
+            // One call for each pair of fields of a type: smaller than one per field.
+            UID_MAP | GID_MAP => {
+                let maps = id_maps(payload, at)?;
+                match field.id {
+                    UID_MAP => ns.uid_map = maps,
+                    _ => ns.gid_map = maps,
+                }
+            }
+            SETGROUPS_DENY => ns.setgroups_deny = flag(payload)?,
+            HOSTNAME | DOMAINNAME => {
+                let name = path(payload, at, ListField::UtsName)?;
+                match field.id {
+                    HOSTNAME => ns.hostname = name,
+                    _ => ns.domainname = name,
+                }
+            }
+            MONOTONIC_OFFSET | BOOTTIME_OFFSET => {
+                let offset = Some(time_offset(payload, at)?);
+                match field.id {
+                    MONOTONIC_OFFSET => ns.time_offsets.monotonic = offset,
+                    _ => ns.time_offsets.boottime = offset,
+                }
+            }
+            _ => skip_unknown(field.id, at)?,
+        }
+    }
+    Ok(())
+}
+
+fn id_maps<'a>(payload: &'a [u8], at: &mut usize) -> Check<IdMaps<'a>> {
+    let (maps, []) = payload.as_chunks::<ID_MAP_LEN>() else {
+        return Err("id maps must be 12-byte records");
+    };
+    for (index, map) in maps.iter().enumerate() {
+        if index == MAX_ID_MAPS {
+            return Err("more than 340 id maps");
+        }
+        check_id_map(IdMap::from_wire(map))?;
+        *at += ID_MAP_LEN;
+    }
+    Ok(List {
+        bytes: payload,
+        len: maps.len(),
+        record: PhantomData,
+    })
+}
+
+/// Seconds (i64) and nanoseconds (u32), below 10⁹.
+fn time_offset(payload: &[u8], at: &mut usize) -> Check<(i64, u32)> {
+    let offset = payload.split_first_chunk::<8>().and_then(|(secs, nanos)| {
+        let nanos = nanos.try_into().ok()?;
+        Some((i64::from_le_bytes(*secs), u32::from_le_bytes(nanos)))
+    });
+    let Some((secs, nanos)) = offset else {
+        return Err("time offset must be 12 bytes");
+    };
+    if nanos >= 1_000_000_000 {
+        *at += 8;
+        return Err("time offset nanoseconds must be below 10^9");
+    }
+    Ok((secs, nanos))
+}
+
+#[inline(never)]
+fn mounts<'a>(section: &Entry<'a>, at: &mut usize, mounts: &mut Mounts<'a>) -> Check {
+    use id::mounts::*;
+    let mut fields = section.fields();
+    while let Some(field) = fields.next(at)? {
+        let payload = field.payload;
+        match field.id {
+            ROOT => mounts.root = path(payload, at, ListField::MountRoot)?,
+            ENTRIES => mounts.entries = mount_list(payload, at)?,
+            MASKED => mounts.masked = list(payload, at, ListField::Masked)?,
+            READONLY => mounts.readonly = list(payload, at, ListField::Readonly)?,
+            _ => skip_unknown(field.id, at)?,
+        }
+    }
+    Ok(())
+}
+
+/// Mount records, framed by `Mount::split` and checked by [`check_mount`].
+fn mount_list<'a>(payload: &'a [u8], at: &mut usize) -> Check<MountList<'a>> {
+    let mut len = 0;
+    let mut rest = payload;
+    while !rest.is_empty() {
+        if len == MAX_MOUNTS {
+            return Err("more than 256 mounts");
+        }
+        let Some((mount, tail)) = Mount::split(rest) else {
+            return Err("mount must be kind 0..=8, flags 0..=15, attrs, 2 counts, its strings");
+        };
+        let strings = rest.get(MOUNT_HEAD_LEN..rest.len() - tail.len());
+        check_mount(&mount, strings.unwrap_or_default(), at)?;
+        rest = tail;
+        len += 1;
+    }
+    Ok(List {
+        bytes: payload,
+        len,
+        record: PhantomData,
+    })
+}
+
+/// Checks a mount with `at` on its head, then its `strings` one by one, in the order they
+/// are written (see the module docs), moving `at` past each.
+fn check_mount(mount: &Mount<'_>, strings: &[u8], at: &mut usize) -> Check {
+    const ATIME_MODES: u64 = Mount::NOATIME | Mount::STRICTATIME;
+    let bind = mount.kind == MountKind::Bind;
+    let overlay = mount.kind == MountKind::Overlay;
+    if mount.source.is_some() != bind {
+        return Err("a bind mount needs a source, and only it has one");
+    }
+    if mount.recursive && !bind {
+        return Err("only a bind mount is recursive");
+    }
+    if !mount.options.is_empty() && (bind || overlay) {
+        return Err("bind and overlay mounts take no options");
+    }
+    if overlay && !matches!(mount.lower.len(), 1..=MAX_LOWER_LAYERS) {
+        return Err("an overlay has 1 to 15 lower layers");
+    }
+    if !overlay && (!mount.lower.is_empty() || !matches!(mount.upper, Upper::Sealed)) {
+        return Err("only an overlay has layers");
+    }
+    if mount.attrs & !Mount::ATTRS != 0 {
+        return Err("mount attrs has unknown bits");
+    }
+    if mount.attrs & ATIME_MODES == ATIME_MODES {
+        return Err("mount attrs has two atime modes");
+    }
+    *at += MOUNT_HEAD_LEN;
+    // Where each part starts, counted in strings: the target is string 0.
+    let options = 1 + usize::from(bind);
+    let lower = options + mount.options.len();
+    let upper = lower + mount.lower.len();
+    let (mut index, mut rest) = (0, strings);
+    while let Some((string, tail)) = <&CStr>::split(rest) {
+        let s = string.to_bytes();
+        // One call of each check, with the message picked first: smaller than a call each.
+        let relative = if index < options {
+            "bind source must be absolute"
+        } else if index < upper {
+            "overlay layer must be absolute"
+        } else {
+            "overlay upper and work must be absolute"
+        };
+        let checked = if index == 0 {
+            check_mount_target(s)
+        } else if (options..lower).contains(&index) {
+            check_mount_option(s)
+        } else if index >= upper && matches!(mount.upper, Upper::Tmpfs { .. }) {
+            check_overlay_size(s)
+        } else {
+            absolute(s, relative)
+        };
+        checked?;
+        *at += s.len() + 1;
+        (index, rest) = (index + 1, tail);
     }
     Ok(())
 }

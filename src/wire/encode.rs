@@ -5,8 +5,8 @@
 use core::ffi::CStr;
 
 use super::{
-    Cgroup, Config, ENTRY_HEADER_LEN, Error, HEADER_LEN, List, MAGIC, Process, Supervision,
-    VERSION, crc32c, decode, id,
+    Cgroup, Config, ENTRY_HEADER_LEN, Error, HEADER_LEN, List, MAGIC, Mounts, Namespaces, Process,
+    Supervision, VERSION, crc32c, decode, id,
 };
 
 /// Why [`encode`] produced no config.
@@ -37,8 +37,9 @@ impl core::error::Error for EncodeError {}
 
 /// Encodes `config` into the start of `out` and returns its length.
 ///
-/// Absent fields and sections with no field (but a `Some` cgroup section) are left out, so
-/// every [`Config`] has one encoding, and decoding it gives back an equal [`Config`].
+/// Absent fields and sections with no field (but `Some` cgroup, namespaces and mounts
+/// sections) are left out, so every [`Config`] has one encoding, and decoding it gives back
+/// an equal [`Config`].
 pub fn encode(config: &Config<'_>, out: &mut [u8]) -> Result<usize, EncodeError> {
     let mut writer = Writer {
         out: &mut *out,
@@ -48,6 +49,12 @@ pub fn encode(config: &Config<'_>, out: &mut [u8]) -> Result<usize, EncodeError>
     writer.supervision(&config.supervision);
     if let Some(cgroup) = &config.cgroup {
         writer.cgroup(cgroup);
+    }
+    if let Some(namespaces) = &config.namespaces {
+        writer.namespaces(namespaces);
+    }
+    if let Some(mounts) = &config.mounts {
+        writer.mounts(mounts);
     }
     let needed = writer.len;
     let encoded = out
@@ -141,6 +148,15 @@ impl Writer<'_> {
         }
     }
 
+    fn time_offset_field(&mut self, id: u8, offset: Option<(i64, u32)>) {
+        if let Some((secs, nanos)) = offset {
+            let start = self.begin(id);
+            self.put(&secs.to_le_bytes());
+            self.put(&nanos.to_le_bytes());
+            self.finish(start);
+        }
+    }
+
     /// A strings field of at most one path.
     fn path_field(&mut self, id: u8, path: Option<&CStr>) {
         if let Some(path) = path {
@@ -180,6 +196,7 @@ impl Writer<'_> {
         self.byte_field(VERBOSITY, supervision.verbosity);
         self.byte_field(WARN_ON_REAP, supervision.warn_on_reap.map(u8::from));
         self.byte_field(PARENT_DEATH_SIGNAL, supervision.parent_death_signal);
+        self.byte_field(SEAL_EXE, supervision.seal_exe.map(u8::from));
         self.finish_section(start);
     }
 
@@ -195,6 +212,36 @@ impl Writer<'_> {
         self.list_field(DELEGATES, cgroup.delegates);
         self.list_field(LIMITS, cgroup.limits);
         self.path_field(WORKLOAD, cgroup.workload);
+        self.finish(start);
+    }
+
+    /// Written even with no field: present, keel sets namespaces up (none, if `unshare` is
+    /// empty).
+    fn namespaces(&mut self, namespaces: &Namespaces<'_>) {
+        use id::namespaces::*;
+        let start = self.begin(id::NAMESPACES);
+        if namespaces.unshare.0 != 0 {
+            self.field(UNSHARE, &namespaces.unshare.0.to_le_bytes());
+        }
+        self.list_field(UID_MAP, namespaces.uid_map);
+        self.list_field(GID_MAP, namespaces.gid_map);
+        self.flag_field(SETGROUPS_DENY, namespaces.setgroups_deny);
+        self.path_field(HOSTNAME, namespaces.hostname);
+        self.path_field(DOMAINNAME, namespaces.domainname);
+        let offsets = &namespaces.time_offsets;
+        self.time_offset_field(MONOTONIC_OFFSET, offsets.monotonic);
+        self.time_offset_field(BOOTTIME_OFFSET, offsets.boottime);
+        self.finish(start);
+    }
+
+    /// Written even with no field: present, keel builds the view in a mount namespace.
+    fn mounts(&mut self, mounts: &Mounts<'_>) {
+        use id::mounts::*;
+        let start = self.begin(id::MOUNTS);
+        self.path_field(ROOT, mounts.root);
+        self.list_field(ENTRIES, mounts.entries);
+        self.list_field(MASKED, mounts.masked);
+        self.list_field(READONLY, mounts.readonly);
         self.finish(start);
     }
 }

@@ -28,10 +28,11 @@
 //!   `&'static str`, printed by keel as `keel: config PATH: offset 52: cwd must be absolute`.
 //! - [`Config`] has one struct per section; an absent section or field is the default
 //!   (empty list, `false`, `None`), so keel's command line can fill or override it. The
-//!   cgroup section is the exception: absent is `None` (keel touches no cgroup), present is
-//!   a [`Cgroup`] whose defaults are the usual set-up.
+//!   cgroup, namespaces and mounts sections are the exceptions: absent is `None` (keel
+//!   touches no cgroup, creates no namespace, mounts nothing), present is a [`Cgroup`],
+//!   [`Namespaces`] or [`Mounts`] whose defaults are the usual set-up.
 //! - Repeated items are a [`List`] of records that [`decode`] has checked, so reading them
-//!   cannot fail: [`Strings`], [`Delegates`], [`Limits`].
+//!   cannot fail: [`Strings`], [`Delegates`], [`Limits`], [`IdMaps`], [`MountList`].
 //! - [`MAGIC`] starts every config. keel's embedded `.keelcfg` section is all zeros when no
 //!   config was embedded, so keel checks for the magic before calling [`decode`].
 //! - [`encode`] writes a [`Config`] into a caller's buffer and checks the result with
@@ -69,7 +70,8 @@
 //!
 //! - Within a sequence, ids strictly increase: each section or field appears at most once
 //!   and a config has exactly one encoding (the one [`encode`] writes, which omits absent
-//!   fields, and empty sections but the cgroup one, whose presence means something).
+//!   fields, and empty sections but the cgroup, namespaces and mounts ones, whose presence
+//!   means something).
 //! - Unknown ids `0x00..=0x7f` are **required**: a keel that does not know one refuses the
 //!   config ("needs a newer keel"), because doing silently less than the config asks
 //!   (skipping its namespaces, its mounts, its seccomp filter) is worse than not starting.
@@ -89,6 +91,10 @@
 //! | signal pairs | (FROM, TO) byte pairs, FROM `1..=64` strictly increasing, TO `0..=64` (0 drops the signal) |
 //! | delegates | [`Delegate`] records back to back: a flags byte (bit 0 enable_controllers, bit 1 owned, the others 0), the uid and the gid (u32 each) only if owned, then the path with its NUL |
 //! | limits | [`Limit`] records back to back: the cgroup, the file and the value, each with its NUL |
+//! | u32 bits | 4 bytes, a bit set |
+//! | id maps | [`IdMap`] records back to back, 12 bytes each: inside, outside and count (u32 each) |
+//! | time offset | 12 bytes: seconds (i64) and nanoseconds (u32) |
+//! | mounts | [`Mount`] records back to back, as tabled under section `0x05` |
 //!
 //! ## Section `0x01`: process ([`Process`])
 //!
@@ -113,6 +119,7 @@
 //! | 7 | verbosity | u8 | |
 //! | 8 | warn_on_reap | bool | |
 //! | 9 | parent_death_signal | signal | |
+//! | 10 | seal_exe | bool | re-execute keel from a sealed copy of its binary first. Absent: when keel is PID 1 |
 //!
 //! ## Section `0x03`: cgroup ([`Cgroup`])
 //!
@@ -146,14 +153,72 @@
 //! Whether the cgroups fit together (the no-internal-process rule, nested delegates, limits
 //! on cgroups keel creates) is keel-gen's to check: these rules only keep keel from tripping.
 //!
+//! ## Section `0x04`: namespaces ([`Namespaces`])
+//!
+//! Present, even empty, keel creates the namespaces `unshare` names and sets them up before
+//! the mounts; absent, keel creates none. Its payload may be empty, and [`encode`] writes it
+//! whenever [`Config::namespaces`] is `Some`.
+//!
+//! | id | field | type | rule |
+//! |---:|-------|------|------|
+//! | 1 | unshare | u32 bits | [`NamespaceSet`]: only the kernel's `CLONE_NEW*` bits of the 8 namespaces (mask `0x7e02_0080`) |
+//! | 2 | uid_map | id maps | needs the user namespace; at most [`MAX_ID_MAPS`]. Absent: keel's euid maps to 0 |
+//! | 3 | gid_map | id maps | as uid_map, for groups. Absent: keel's egid maps to 0 |
+//! | 4 | setgroups_deny | flag | needs the user namespace: write `deny` to `/proc/PID/setgroups` before gid_map |
+//! | 5 | hostname | strings | needs the uts namespace; at most one, 1 to [`HOST_NAME_MAX`] bytes |
+//! | 6 | domainname | strings | as hostname |
+//! | 7 | monotonic_offset | time offset | needs the time namespace; nanoseconds below 10⁹ |
+//! | 8 | boottime_offset | time offset | as monotonic_offset |
+//!
+//! An **id map** is a line of `/proc/PID/uid_map`: `count` ids from `inside` (in the new
+//! namespace) are `outside` (in keel's). `count` is not 0, and neither `inside + count` nor
+//! `outside + count` overflows a u32, as the kernel requires. Overlaps are keel-gen's to check.
+//!
+//! ## Section `0x05`: mounts ([`Mounts`])
+//!
+//! Present, even empty, keel builds the workload's filesystem view in a mount namespace of
+//! its own (the namespaces section's, or one keel makes when that section is absent): the
+//! mounts in order (inside `root` when it is given), then the masked paths, then the
+//! read-only ones, then it pivots into `root`, if given. Absent, keel mounts nothing. Its
+//! payload may be empty, and [`encode`] writes it whenever [`Config::mounts`] is `Some`.
+//!
+//! | id | field | type | rule |
+//! |---:|-------|------|------|
+//! | 1 | root | strings | at most one: an absolute path shorter than [`PATH_MAX`]. Absent: the current root |
+//! | 2 | entries | mounts | at most [`MAX_MOUNTS`] |
+//! | 3 | masked | strings | at most [`MAX_MOUNT_PATHS`] absolute paths shorter than [`PATH_MAX`] |
+//! | 4 | readonly | strings | at most [`MAX_MOUNT_PATHS`] absolute paths shorter than [`PATH_MAX`] |
+//!
+//! A [`Mount`] record is an 8-byte head, then its strings, each with its NUL:
+//!
+//! | offset | size | content |
+//! |-------:|-----:|---------|
+//! | 0 | 1 | kind: [`MountKind`], `0..=8` |
+//! | 1 | 1 | flags: bit 0 recursive, bit 1 a source follows the target, bits 2–3 upper: 0 sealed, 1 tmpfs, 2 tmpfs with a size, 3 directories; bits 4–7 are 0 |
+//! | 2 | 4 | attrs (u32): `MOUNT_ATTR_*` bits |
+//! | 6 | 1 | number of options |
+//! | 7 | 1 | number of lower layers |
+//! | 8 | | target, the source if flagged, the options, the lower layers, then the size (upper 2) or the upper and work directories (upper 3) |
+//!
+//! - **Paths** (target, source, layers, upper and work) are absolute and shorter than
+//!   [`PATH_MAX`]; a target has no `..` component.
+//! - Only a bind mount has a source, and it must; only a bind mount is recursive.
+//! - Only the filesystem kinds (all but bind and overlay, whose parameters keel sets itself)
+//!   have options, passed to fsconfig: each `key=value` or `flag`, see
+//!   [`check_mount_option`].
+//! - Only an overlay has lower layers, 1 to [`MAX_LOWER_LAYERS`], and an upper other than
+//!   sealed; a tmpfs size is 1 to 250 bytes without `,`, see [`check_overlay_size`].
+//! - attrs has only the attribute bits of [`Mount`] ([`Mount::ATTRS`]), and at most one
+//!   atime mode: not both [`Mount::NOATIME`] and [`Mount::STRICTATIME`].
+//!
 //! ## Adding a section
 //!
-//! Namespaces, mounts and process security (uid/gid, capabilities, rlimits, seccomp
-//! BPF as a bytes field) each become a section the same way: a table above, a struct in
-//! [`Config`] whose `Default` means "not configured", a function in `decode.rs` matching its
-//! field ids, and one in `encode.rs` writing them in id order. Repeated items such as mounts
-//! become a [`List`] of a new [`Record`] type, like [`Delegates`]: checked once by `decode`
-//! and read by an infallible iterator.
+//! Process security (uid/gid, capabilities, rlimits, seccomp BPF as a bytes field) becomes
+//! a section the same way: a table above, a struct in [`Config`] whose `Default` means "not
+//! configured", a function in `decode.rs` matching its field ids, and one in `encode.rs`
+//! writing them in id order. Repeated items become a [`List`] of a new [`Record`] type, like [`Delegates`]: checked once by `decode`
+//! and read by an infallible iterator. A record with parts of its own, like a [`Mount`],
+//! gets a fixed head with counts, so that [`Record::split`] frames it in one pass.
 
 #![deny(
     clippy::indexing_slicing,
@@ -172,7 +237,8 @@ use core::marker::PhantomData;
 
 pub use crc::crc32c;
 pub use decode::{
-    check_cgroup_path, check_controller, check_limit_file, check_limit_value, decode,
+    check_cgroup_path, check_controller, check_id_map, check_limit_file, check_limit_value,
+    check_mount_option, check_mount_target, check_overlay_size, decode,
 };
 pub use encode::{EncodeError, encode, seal};
 
@@ -210,12 +276,26 @@ pub const MAX_LIMITS: usize = 256;
 pub const DEFAULT_CGROUP_ROOT: &CStr = c"/sys/fs/cgroup";
 /// keel's cgroup when the cgroup section gives no `leaf`: BenchExec's `init.sh` uses `init`.
 pub const DEFAULT_LEAF: &CStr = c"init";
+/// Most lines in a uid or gid map (the kernel's limit).
+pub const MAX_ID_MAPS: usize = 340;
+/// Longest host or domain name (the kernel's `__NEW_UTS_LEN`).
+pub const HOST_NAME_MAX: usize = 64;
+/// Most mounts.
+pub const MAX_MOUNTS: usize = 256;
+/// Most masked paths, and most read-only paths.
+pub const MAX_MOUNT_PATHS: usize = 64;
+/// Most lower layers of an overlay.
+pub const MAX_LOWER_LAYERS: usize = 15;
+/// Longest mount option: fsconfig refuses longer strings.
+pub const MOUNT_OPTION_MAX: usize = 255;
 
 /// Section and field ids, as tabled in the module docs.
 mod id {
     pub const PROCESS: u8 = 0x01;
     pub const SUPERVISION: u8 = 0x02;
     pub const CGROUP: u8 = 0x03;
+    pub const NAMESPACES: u8 = 0x04;
+    pub const MOUNTS: u8 = 0x05;
 
     pub mod process {
         pub const ARGS: u8 = 1;
@@ -235,6 +315,7 @@ mod id {
         pub const VERBOSITY: u8 = 7;
         pub const WARN_ON_REAP: u8 = 8;
         pub const PARENT_DEATH_SIGNAL: u8 = 9;
+        pub const SEAL_EXE: u8 = 10;
     }
 
     pub mod cgroup {
@@ -246,6 +327,24 @@ mod id {
         pub const DELEGATES: u8 = 6;
         pub const LIMITS: u8 = 7;
         pub const WORKLOAD: u8 = 8;
+    }
+
+    pub mod namespaces {
+        pub const UNSHARE: u8 = 1;
+        pub const UID_MAP: u8 = 2;
+        pub const GID_MAP: u8 = 3;
+        pub const SETGROUPS_DENY: u8 = 4;
+        pub const HOSTNAME: u8 = 5;
+        pub const DOMAINNAME: u8 = 6;
+        pub const MONOTONIC_OFFSET: u8 = 7;
+        pub const BOOTTIME_OFFSET: u8 = 8;
+    }
+
+    pub mod mounts {
+        pub const ROOT: u8 = 1;
+        pub const ENTRIES: u8 = 2;
+        pub const MASKED: u8 = 3;
+        pub const READONLY: u8 = 4;
     }
 }
 
@@ -275,6 +374,10 @@ pub struct Config<'a> {
     pub supervision: Supervision<'a>,
     /// The cgroups to set up; `None` (the section is absent): keel touches no cgroup.
     pub cgroup: Option<Cgroup<'a>>,
+    /// The namespaces to create; `None` (the section is absent): keel creates none.
+    pub namespaces: Option<Namespaces<'a>>,
+    /// The filesystem view to build; `None` (the section is absent): keel mounts nothing.
+    pub mounts: Option<Mounts<'a>>,
 }
 
 /// Section `0x01`: the program, its environment and its working directory.
@@ -314,6 +417,8 @@ pub struct Supervision<'a> {
     pub warn_on_reap: Option<bool>,
     /// Signal keel gets when its parent dies (tini `-p`).
     pub parent_death_signal: Option<u8>,
+    /// Re-execute keel from a sealed copy of its binary first; `None`: when keel is PID 1.
+    pub seal_exe: Option<bool>,
 }
 
 /// What keel does with the program; the wire value is the discriminant.
@@ -385,12 +490,217 @@ pub struct Limit<'a> {
     pub value: &'a CStr,
 }
 
+/// Section `0x04`: the namespaces keel creates and how it sets them up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Namespaces<'a> {
+    /// Which namespaces to create.
+    pub unshare: NamespaceSet,
+    /// Lines of the uid map; empty: keel maps its own euid to 0. Only with [`NamespaceSet::USER`].
+    pub uid_map: IdMaps<'a>,
+    /// Lines of the gid map; empty: keel maps its own egid to 0. Only with [`NamespaceSet::USER`].
+    pub gid_map: IdMaps<'a>,
+    /// Write `deny` to `/proc/PID/setgroups` before the gid map. Only with [`NamespaceSet::USER`].
+    pub setgroups_deny: bool,
+    /// The host name. Only with [`NamespaceSet::UTS`].
+    pub hostname: Option<&'a CStr>,
+    /// The NIS domain name. Only with [`NamespaceSet::UTS`].
+    pub domainname: Option<&'a CStr>,
+    /// Clock offsets. Only with [`NamespaceSet::TIME`].
+    pub time_offsets: TimeOffsets,
+}
+
+/// Bit set of namespaces; the values are the kernel's `CLONE_NEW*` bits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NamespaceSet(pub u32);
+
+impl NamespaceSet {
+    /// `CLONE_NEWNS`: mounts.
+    pub const MOUNT: u32 = 0x0002_0000;
+    /// `CLONE_NEWUTS`: host and domain names.
+    pub const UTS: u32 = 0x0400_0000;
+    /// `CLONE_NEWIPC`: System V IPC and POSIX message queues.
+    pub const IPC: u32 = 0x0800_0000;
+    /// `CLONE_NEWNET`: network devices, addresses, ports.
+    pub const NET: u32 = 0x4000_0000;
+    /// `CLONE_NEWPID`: process ids.
+    pub const PID: u32 = 0x2000_0000;
+    /// `CLONE_NEWCGROUP`: the cgroup root.
+    pub const CGROUP: u32 = 0x0200_0000;
+    /// `CLONE_NEWUSER`: user and group ids, capabilities.
+    pub const USER: u32 = 0x1000_0000;
+    /// `CLONE_NEWTIME`: the monotonic and boot-time clocks.
+    pub const TIME: u32 = 0x0000_0080;
+    /// The 8 namespaces, the only bits a config may set.
+    pub const ALL: u32 = Self::MOUNT
+        | Self::UTS
+        | Self::IPC
+        | Self::NET
+        | Self::PID
+        | Self::CGROUP
+        | Self::USER
+        | Self::TIME;
+
+    /// Whether the set has the namespace `flag` (one of the constants).
+    pub fn contains(self, flag: u32) -> bool {
+        self.0 & flag != 0
+    }
+}
+
+/// A line of a uid or gid map: `count` ids from `inside` in the new user namespace are the
+/// ids from `outside` in keel's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IdMap {
+    /// First id in the new namespace.
+    pub inside: u32,
+    /// First id in keel's namespace.
+    pub outside: u32,
+    /// Number of ids; not 0.
+    pub count: u32,
+}
+
+/// Offsets of the new time namespace's clocks, as `(seconds, nanoseconds)`, nanoseconds
+/// below 10⁹; `None` leaves a clock as it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeOffsets {
+    /// `CLOCK_MONOTONIC`'s offset.
+    pub monotonic: Option<(i64, u32)>,
+    /// `CLOCK_BOOTTIME`'s offset.
+    pub boottime: Option<(i64, u32)>,
+}
+
+/// Section `0x05`: the workload's filesystem view.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Mounts<'a> {
+    /// Absolute directory keel pivots into, after making it a mount point; `None`: the mounts
+    /// apply to the current root.
+    pub root: Option<&'a CStr>,
+    /// The mounts, in order.
+    pub entries: MountList<'a>,
+    /// Absolute paths inside the (new) root hidden from the workload: an empty read-only
+    /// tmpfs over a directory, `/dev/null` over a file (OCI `maskedPaths`).
+    pub masked: Strings<'a>,
+    /// Absolute paths inside the (new) root made read-only, recursively (OCI `readonlyPaths`).
+    pub readonly: Strings<'a>,
+}
+
+/// One mount, built detached and then moved onto its target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mount<'a> {
+    /// What is mounted.
+    pub kind: MountKind,
+    /// A bind mount's absolute host path; `None` for the other kinds.
+    pub source: Option<&'a CStr>,
+    /// Absolute path of the mount point, inside `root` when it is set.
+    pub target: &'a CStr,
+    /// `MOUNT_ATTR_*` bits, the constants below.
+    pub attrs: u64,
+    /// A bind mount of the whole tree under the source (`rbind`), attributes applied to all.
+    pub recursive: bool,
+    /// fsconfig parameters for the filesystem kinds: `key=value` or `flag`.
+    pub options: Strings<'a>,
+    /// An overlay's lower directories, top first, absolute.
+    pub lower: Strings<'a>,
+    /// An overlay's upper layer.
+    pub upper: Upper<'a>,
+}
+
+impl Mount<'_> {
+    /// `MOUNT_ATTR_RDONLY`.
+    pub const RDONLY: u64 = 0x1;
+    /// `MOUNT_ATTR_NOSUID`.
+    pub const NOSUID: u64 = 0x2;
+    /// `MOUNT_ATTR_NODEV`.
+    pub const NODEV: u64 = 0x4;
+    /// `MOUNT_ATTR_NOEXEC`.
+    pub const NOEXEC: u64 = 0x8;
+    /// `MOUNT_ATTR_NOATIME`, an atime mode (`MOUNT_ATTR_RELATIME` is 0, the default).
+    pub const NOATIME: u64 = 0x10;
+    /// `MOUNT_ATTR_STRICTATIME`, an atime mode.
+    pub const STRICTATIME: u64 = 0x20;
+    /// `MOUNT_ATTR_NODIRATIME`.
+    pub const NODIRATIME: u64 = 0x80;
+    /// `MOUNT_ATTR_NOSYMFOLLOW`.
+    pub const NOSYMFOLLOW: u64 = 0x20_0000;
+    /// Every attribute a config may set.
+    pub const ATTRS: u64 = Self::RDONLY
+        | Self::NOSUID
+        | Self::NODEV
+        | Self::NOEXEC
+        | Self::NOATIME
+        | Self::STRICTATIME
+        | Self::NODIRATIME
+        | Self::NOSYMFOLLOW;
+}
+
+/// What a [`Mount`] mounts; the wire value is the discriminant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum MountKind {
+    /// A host path (`open_tree`).
+    Bind = 0,
+    /// A new tmpfs.
+    Tmpfs = 1,
+    /// A new proc.
+    Proc = 2,
+    /// A new sysfs.
+    Sysfs = 3,
+    /// A new devpts.
+    Devpts = 4,
+    /// A new mqueue.
+    Mqueue = 5,
+    /// A new cgroup2.
+    Cgroup2 = 6,
+    /// An overlay of `lower` (and `upper`).
+    Overlay = 7,
+    /// A new devtmpfs.
+    Devtmpfs = 8,
+}
+
+impl MountKind {
+    /// Every kind, in wire order.
+    pub const ALL: [MountKind; 9] = [
+        MountKind::Bind,
+        MountKind::Tmpfs,
+        MountKind::Proc,
+        MountKind::Sysfs,
+        MountKind::Devpts,
+        MountKind::Mqueue,
+        MountKind::Cgroup2,
+        MountKind::Overlay,
+        MountKind::Devtmpfs,
+    ];
+}
+
+/// An overlay's upper layer, where its writes go.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Upper<'a> {
+    /// None: the overlay is read-only by construction (and every mount but an overlay has this).
+    #[default]
+    Sealed,
+    /// Upper and work directories on a tmpfs of their own: the writes vanish with the mount.
+    Tmpfs {
+        /// The tmpfs's `size=` value, e.g. `64m`.
+        size: Option<&'a CStr>,
+    },
+    /// Absolute upper and work directories on one filesystem: the writes persist.
+    Dir {
+        /// Where the writes go.
+        upper: &'a CStr,
+        /// overlayfs's scratch directory.
+        work: &'a CStr,
+    },
+}
+
 /// C strings, each with its NUL.
 pub type Strings<'a> = List<'a, &'a CStr>;
 /// Cgroup delegates.
 pub type Delegates<'a> = List<'a, Delegate<'a>>;
 /// Cgroup limits.
 pub type Limits<'a> = List<'a, Limit<'a>>;
+/// Lines of a uid or gid map.
+pub type IdMaps<'a> = List<'a, IdMap>;
+/// Mounts.
+pub type MountList<'a> = List<'a, Mount<'a>>;
 
 /// Records stored back to back, as in the wire format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -412,8 +722,8 @@ impl<T> Default for List<'_, T> {
 
 impl<'a, T: Record<'a>> List<'a, T> {
     /// The records in `bytes`, back to back as [`Record::write`] writes them; `None` if they
-    /// are not whole records (one cut short, a delegate's unknown flags). Empty `bytes` is
-    /// the empty list. Only framing is checked here: [`decode`] checks the contents.
+    /// are not whole records (one cut short, a delegate's or a mount's unknown flags). Empty
+    /// `bytes` is the empty list. Only framing is checked here: [`decode`] checks the contents.
     pub fn from_bytes_with_nul(bytes: &'a [u8]) -> Option<List<'a, T>> {
         let mut len = 0;
         let mut rest = bytes;
@@ -538,6 +848,136 @@ impl<'a> Record<'a> for Limit<'a> {
 
     fn write(&self, mut put: impl FnMut(&[u8])) {
         for string in [self.cgroup, self.file, self.value] {
+            put(string.to_bytes_with_nul());
+        }
+    }
+}
+
+/// An [`IdMap`] record's length.
+const ID_MAP_LEN: usize = 12;
+
+impl IdMap {
+    fn from_wire(bytes: &[u8; ID_MAP_LEN]) -> IdMap {
+        let [i0, i1, i2, i3, o0, o1, o2, o3, c0, c1, c2, c3] = *bytes;
+        IdMap {
+            inside: u32::from_le_bytes([i0, i1, i2, i3]),
+            outside: u32::from_le_bytes([o0, o1, o2, o3]),
+            count: u32::from_le_bytes([c0, c1, c2, c3]),
+        }
+    }
+}
+
+impl<'a> Record<'a> for IdMap {
+    fn split(bytes: &'a [u8]) -> Option<(IdMap, &'a [u8])> {
+        let (map, rest) = bytes.split_first_chunk::<ID_MAP_LEN>()?;
+        Some((IdMap::from_wire(map), rest))
+    }
+
+    fn write(&self, mut put: impl FnMut(&[u8])) {
+        for word in [self.inside, self.outside, self.count] {
+            put(&word.to_le_bytes());
+        }
+    }
+}
+
+/// Bits of a [`Mount`] record's flags byte: see the module docs.
+const RECURSIVE: u8 = 1;
+const SOURCE: u8 = 2;
+/// The upper layer, in bits 2 and 3.
+const UPPER_SHIFT: u8 = 2;
+const UPPER_TMPFS: u8 = 1;
+const UPPER_TMPFS_SIZE: u8 = 2;
+const UPPER_DIR: u8 = 3;
+/// The bits a flags byte may have.
+const MOUNT_FLAGS: u8 = 0x0f;
+/// The length of a [`Mount`] record's head, before its strings.
+const MOUNT_HEAD_LEN: usize = 8;
+
+/// The first `count` strings of `bytes` as a list, and the bytes after them.
+fn split_strings(bytes: &[u8], count: u8) -> Option<(Strings<'_>, &[u8])> {
+    let mut rest = bytes;
+    for _ in 0..count {
+        (_, rest) = <&CStr>::split(rest)?;
+    }
+    let list = List {
+        bytes: bytes.get(..bytes.len() - rest.len())?,
+        len: usize::from(count),
+        record: PhantomData,
+    };
+    Some((list, rest))
+}
+
+impl<'a> Record<'a> for Mount<'a> {
+    fn split(bytes: &'a [u8]) -> Option<(Mount<'a>, &'a [u8])> {
+        let (head, rest) = bytes.split_first_chunk::<MOUNT_HEAD_LEN>()?;
+        let &[kind, flags, a0, a1, a2, a3, options, lower] = head;
+        if flags & !MOUNT_FLAGS != 0 {
+            return None;
+        }
+        let kind = *MountKind::ALL.get(usize::from(kind))?;
+        let (target, rest) = <&CStr>::split(rest)?;
+        let (source, rest) = match flags & SOURCE {
+            0 => (None, rest),
+            _ => <&CStr>::split(rest).map(|(source, rest)| (Some(source), rest))?,
+        };
+        let (options, rest) = split_strings(rest, options)?;
+        let (lower, rest) = split_strings(rest, lower)?;
+        let (upper, rest) = match flags >> UPPER_SHIFT {
+            0 => (Upper::Sealed, rest),
+            UPPER_TMPFS => (Upper::Tmpfs { size: None }, rest),
+            UPPER_TMPFS_SIZE => {
+                let (size, rest) = <&CStr>::split(rest)?;
+                (Upper::Tmpfs { size: Some(size) }, rest)
+            }
+            _ => {
+                let (upper, rest) = <&CStr>::split(rest)?;
+                let (work, rest) = <&CStr>::split(rest)?;
+                (Upper::Dir { upper, work }, rest)
+            }
+        };
+        let mount = Mount {
+            kind,
+            source,
+            target,
+            attrs: u64::from(u32::from_le_bytes([a0, a1, a2, a3])),
+            recursive: flags & RECURSIVE != 0,
+            options,
+            lower,
+            upper,
+        };
+        Some((mount, rest))
+    }
+
+    /// attrs beyond 32 bits are written as all ones, and more than 255 options or layers as
+    /// an unknown kind: [`decode`] refuses both.
+    fn write(&self, mut put: impl FnMut(&[u8])) {
+        let (Ok(options), Ok(lower)) = (
+            u8::try_from(self.options.len()),
+            u8::try_from(self.lower.len()),
+        ) else {
+            put(&[u8::MAX]);
+            return;
+        };
+        let (upper, size, dirs) = match self.upper {
+            Upper::Sealed => (0, None, None),
+            Upper::Tmpfs { size: None } => (UPPER_TMPFS, None, None),
+            Upper::Tmpfs { size } => (UPPER_TMPFS_SIZE, size, None),
+            Upper::Dir { upper, work } => (UPPER_DIR, None, Some([upper, work])),
+        };
+        let recursive = if self.recursive { RECURSIVE } else { 0 };
+        let source = if self.source.is_some() { SOURCE } else { 0 };
+        let flags = recursive | source | upper << UPPER_SHIFT;
+        let attrs = u32::try_from(self.attrs).unwrap_or(u32::MAX).to_le_bytes();
+        put(&[self.kind as u8, flags]);
+        put(&attrs);
+        put(&[options, lower]);
+        let strings = [Some(self.target), self.source];
+        for string in strings.into_iter().flatten() {
+            put(string.to_bytes_with_nul());
+        }
+        put(self.options.bytes);
+        put(self.lower.bytes);
+        for string in size.into_iter().chain(dirs.into_iter().flatten()) {
             put(string.to_bytes_with_nul());
         }
     }

@@ -4,6 +4,8 @@
 
 mod cgroup;
 mod elf;
+mod mounts;
+mod namespaces;
 mod schema;
 mod source;
 

@@ -4,7 +4,8 @@
 //!
 //! The checks here are the host's: besides what keel itself would refuse, they catch
 //! duplicates and contradictions, and point at the line and column to fix. `[cgroup]`, with
-//! its preset and its kernel rules, is in `cgroup.rs`.
+//! its preset and its kernel rules, is in `cgroup.rs`; `[namespaces]` in `namespaces.rs`;
+//! `[mounts]` and `[[mount]]` in `mounts.rs`.
 
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
@@ -12,13 +13,15 @@ use std::hash::Hash;
 use std::ops::Range;
 
 use keel::wire::{
-    self, Config, ExitCodes, MAX_ARGS, MAX_ENV, Mode, PATH_MAX, Process, Record, SignalRewrites,
-    Strings, Supervision, syntax,
+    self, Config, ExitCodes, MAX_ARGS, MAX_ENV, Mode, NamespaceSet, PATH_MAX, Process, Record,
+    SignalRewrites, Strings, Supervision, syntax,
 };
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::cgroup::{CgroupTable, CompiledCgroup};
+use crate::mounts::{self, CompiledMounts, MountTable, MountsTable};
+use crate::namespaces::{CompiledNamespaces, NamespacesTable};
 use crate::source::Source;
 
 /// A list of strings, each with its position for error messages.
@@ -31,6 +34,9 @@ pub struct Document {
     process: Option<ProcessTable>,
     supervision: Option<SupervisionTable>,
     cgroup: Option<CgroupTable>,
+    namespaces: Option<Spanned<NamespacesTable>>,
+    mounts: Option<MountsTable>,
+    mount: Option<Vec<Spanned<MountTable>>>,
 }
 
 /// `[process]`: what keel runs.
@@ -57,6 +63,7 @@ struct SupervisionTable {
     verbosity: Option<u8>,
     warn_on_reap: Option<Spanned<bool>>,
     parent_death_signal: Option<Spanned<String>>,
+    seal_exe: Option<bool>,
 }
 
 /// The bytes a `wire::Config` borrows, compiled from a document.
@@ -71,6 +78,8 @@ pub struct Compiled {
     /// Every supervision field but `rewrite`, which borrows `self.rewrite`.
     supervision: Supervision<'static>,
     cgroup: Option<CompiledCgroup>,
+    namespaces: Option<CompiledNamespaces>,
+    mounts: Option<CompiledMounts>,
 }
 
 impl Compiled {
@@ -88,6 +97,8 @@ impl Compiled {
                 ..self.supervision
             },
             cgroup: self.cgroup.as_ref().map(CompiledCgroup::config),
+            namespaces: self.namespaces.as_ref().map(CompiledNamespaces::config),
+            mounts: self.mounts.as_ref().map(CompiledMounts::config),
         }
     }
 }
@@ -112,12 +123,46 @@ impl Document {
             .as_ref()
             .map(|cgroup| cgroup.compile(source))
             .transpose()?;
+        compiled.namespaces = self
+            .namespaces
+            .as_ref()
+            .map(|namespaces| namespaces.get_ref().compile(source))
+            .transpose()?;
+        if self.mounts.is_some() || self.mount.is_some() {
+            self.check_mount_namespace(source, compiled.namespaces.as_ref())?;
+            let entries = self.mount.as_deref().unwrap_or_default();
+            compiled.mounts = Some(mounts::compile(source, self.mounts.as_ref(), entries)?);
+        }
         Ok(compiled)
+    }
+
+    /// With `[namespaces]`, the mounts need a new mount namespace, or they would land in the
+    /// host's mount table. Without it, keel makes a mount namespace for them itself.
+    fn check_mount_namespace(
+        &self,
+        source: &Source,
+        namespaces: Option<&CompiledNamespaces>,
+    ) -> Result<(), String> {
+        let (Some(table), Some(compiled)) = (&self.namespaces, namespaces) else {
+            return Ok(());
+        };
+        if compiled.config().unshare.contains(NamespaceSet::MOUNT) {
+            return Ok(());
+        }
+        let span = table.get_ref().unshare_span().unwrap_or(table.span());
+        Err(source.error(
+            span,
+            "[namespaces] unshare lacks \"mount\", which the mounts need: add \"mount\" so the mounts stay out of the host's mount table",
+        ))
     }
 
     /// The document that compiles to `config`: what `inspect` prints.
     pub fn from_config(config: &Config<'_>) -> Result<Document, String> {
         let (process, supervision) = (&config.process, &config.supervision);
+        let (mounts, mount) = match &config.mounts {
+            Some(view) => mounts::from_wire(view)?,
+            None => (None, None),
+        };
         Ok(Document {
             process: (*process != Process::default())
                 .then(|| ProcessTable::from_wire(process))
@@ -129,6 +174,13 @@ impl Document {
                 .as_ref()
                 .map(CgroupTable::from_wire)
                 .transpose()?,
+            namespaces: config
+                .namespaces
+                .as_ref()
+                .map(|namespaces| NamespacesTable::from_wire(namespaces).map(unspanned))
+                .transpose()?,
+            mounts,
+            mount,
         })
     }
 }
@@ -250,6 +302,7 @@ impl SupervisionTable {
                 .as_ref()
                 .map(|signal| parse_signal(source, signal))
                 .transpose()?,
+            seal_exe: self.seal_exe,
         };
         Ok(())
     }
@@ -302,6 +355,7 @@ impl SupervisionTable {
             parent_death_signal: supervision
                 .parent_death_signal
                 .map(|signal| unspanned(signal_text(signal))),
+            seal_exe: supervision.seal_exe,
         }
     }
 }

@@ -55,7 +55,8 @@ pub struct Settings {
     /// Re-execute keel from a sealed copy first; None: when keel is PID 1.
     pub seal_exe: Option<bool>,
     pub cgroup: Option<wire::Cgroup<'static>>,
-    pub namespaces: Option<()>,
+    pub namespaces: Option<wire::Namespaces<'static>>,
+    pub mounts: Option<wire::Mounts<'static>>,
 }
 
 /// What the command line asks for: run with these settings, or (`Err`) exit at once with
@@ -133,6 +134,7 @@ impl Settings {
             seal_exe: None,
             cgroup: None,
             namespaces: None,
+            mounts: None,
         }
     }
 

@@ -144,6 +144,9 @@ fn apply(s: &mut Settings, c: &wire::Config<'static>) {
     }
     s.process = *p;
     s.cgroup = c.cgroup;
+    s.namespaces = c.namespaces;
+    s.mounts = c.mounts;
+    s.seal_exe = s.seal_exe.or(v.seal_exe);
 
     if s.mode.is_none() {
         s.mode = v.mode.map(|m| match m {

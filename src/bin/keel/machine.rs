@@ -17,8 +17,10 @@ pub fn is_kernel_init(own: rustix::process::Pid) -> bool {
     own.is_init() && crate::sys::kill(2, 0).is_ok()
 }
 
-pub fn activate() {
-    ACTIVE.store(true, Ordering::Relaxed);
+/// Machine mode on (the machine's init) or off (in the inner keel of a new pid namespace,
+/// whose exit the outer keel reports before powering off).
+pub fn set_active(on: bool) {
+    ACTIVE.store(on, Ordering::Relaxed);
 }
 
 pub fn active() -> bool {

@@ -16,6 +16,8 @@ mod drain;
 mod exec;
 mod log;
 mod machine;
+mod mount;
+mod ns;
 mod overlay;
 mod process;
 mod seal;
@@ -24,6 +26,7 @@ mod supervise;
 mod sys;
 
 use cli::{Mode, exit};
+use keel::wire;
 use log::{Error, error};
 use rustix::process::Pid;
 
@@ -54,7 +57,7 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
         Mode::Supervise
     });
     if mode == Mode::Machine {
-        machine::activate();
+        machine::set_active(true);
     }
     if s.program.len() == 0 {
         return cli::missing_program();
@@ -62,9 +65,13 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
     if mode == Mode::Machine {
         machine::mount_api_filesystems();
     }
-    // /proc/1/exe is what a payload would attack; keel not being PID 1 is a supervisor
-    // inside something else, and pays nothing.
-    if s.seal_exe.unwrap_or(own.is_init()) {
+    // /proc/1/exe is what a payload would attack: keel is PID 1 there, itself or as the inner
+    // keel of a new pid namespace. Anywhere else keel is a supervisor inside something else,
+    // and pays nothing.
+    let pid1_of_workload = own.is_init()
+        || s.namespaces
+            .is_some_and(|n| n.unshare.contains(wire::NamespaceSet::PID));
+    if s.seal_exe.unwrap_or(pid1_of_workload) {
         seal::ensure(args, env);
     }
     if let Some(sig) = s.parent_death_signal
@@ -86,7 +93,27 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
         },
         None => None,
     };
-    // NS_MOUNTS_PENDING
+    if let Some(n) = &s.namespaces {
+        match ns::enter(n, &s, own) {
+            Ok(ns::Entered::Inside) => {}
+            Ok(ns::Entered::Relayed(status)) => return status,
+            Err(status) => return status,
+        }
+    }
+    if let Some(m) = &s.mounts {
+        // Mounts never go into the namespace keel was started in: without a configured mount
+        // namespace keel makes a private one.
+        let has_mount_ns = s
+            .namespaces
+            .is_some_and(|n| n.unshare.contains(wire::NamespaceSet::MOUNT));
+        if !has_mount_ns && let Err(e) = sys::unshare(wire::NamespaceSet::MOUNT) {
+            error!("mounts: unshare a mount namespace: {}", Error(e));
+            return exit::SETUP;
+        }
+        if mount::build(m).is_err() {
+            return exit::SETUP;
+        }
+    }
     let launch = process::Launch {
         s: &s,
         env,

@@ -16,6 +16,9 @@ use ufmt::uwrite;
 
 /// fsconfig refuses longer strings (fs/fsopen.c).
 pub const FSCONFIG_MAX: usize = 255;
+/// Most lower layers of one overlay: 15 /proc/self/fd names fill fsconfig's 255 bytes.
+pub const MAX_LAYERS: usize = 15;
+
 /// `bytes` with a NUL, in `buf`; None when too long for fsconfig.
 pub fn cstr<'b>(bytes: &[u8], buf: &'b mut [u8; FSCONFIG_MAX + 1]) -> Option<&'b CStr> {
     if bytes.len() > FSCONFIG_MAX {
@@ -35,7 +38,7 @@ pub fn kernel_message<'b>(fs: &OwnedFd, buf: &'b mut [u8; 256]) -> &'b [u8] {
     msg.strip_suffix(b"\n").unwrap_or(msg)
 }
 
-pub struct KernelSays<'a>(&'a [u8]);
+pub struct KernelSays<'a>(pub &'a [u8]);
 
 impl ufmt::uDisplay for KernelSays<'_> {
     fn fmt<W: ufmt::uWrite + ?Sized>(

@@ -69,6 +69,14 @@ pub fn run(launch: &Launch<'_>, own: Pid) -> i32 {
     Supervisor::new(s, own, child, false).run()
 }
 
+/// The relay of a namespaced run (see `ns`): forwards every signal, as it is, to the inner
+/// keel and returns its status. The inner keel does the rewriting, the grace and the drain.
+pub fn relay(s: &Settings, own: Pid, inner: Pid) -> i32 {
+    let _ = sys::close_from(3);
+    let _ = rustix::process::chdir(c"/");
+    Supervisor::new(s, own, inner, true).run()
+}
+
 /// In the forked child: become a process-group leader in the terminal's foreground, then
 /// exec. Returns only with an exit status on failure.
 fn start_child(launch: &Launch<'_>) -> i32 {
@@ -188,21 +196,19 @@ impl Supervisor<'_> {
     }
 
     /// The main child's status as a shell reports it: the exit code, or 128+N for signal N.
+    /// (The relay stays quiet: the inner keel has said it about the workload.)
     fn report(&self, status: WaitStatus) -> i32 {
+        let level = if self.relay { log::DEBUG } else { log::INFO };
         if let Some(sig) = status.terminating_signal() {
             say!(
-                log::INFO,
+                level,
                 "Main child exited with signal (with signal '{}')",
                 Name(sig)
             );
             128 + sig
         } else {
             let code = status.exit_status().unwrap_or(0);
-            say!(
-                log::INFO,
-                "Main child exited normally (with status '{}')",
-                code
-            );
+            say!(level, "Main child exited normally (with status '{}')", code);
             code
         }
     }

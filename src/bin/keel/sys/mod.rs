@@ -62,6 +62,64 @@ pub fn fork() -> Result<Option<rustix::process::Pid>, Errno> {
     clone(0)
 }
 
+/// `unshare(flags)` with CLONE_NEW* bits. rustix's `unshare_unsafe` is unsafe for CLONE_FILES,
+/// which keel never passes; this takes only namespace bits.
+pub fn unshare(flags: u32) -> Result<(), Errno> {
+    const NAMESPACES: u32 = nr::CLONE_NEWNS
+        | nr::CLONE_NEWUTS
+        | nr::CLONE_NEWIPC
+        | nr::CLONE_NEWNET
+        | nr::CLONE_NEWPID
+        | nr::CLONE_NEWCGROUP
+        | nr::CLONE_NEWUSER
+        | nr::CLONE_NEWTIME;
+    // SAFETY: namespace flags only (masked above), which affect no memory of this process.
+    result(unsafe { arch::syscall3(nr::__NR_unshare, (flags & NAMESPACES) as usize, 0, 0) })
+        .map(drop)
+}
+
+/// Brings the loopback interface of a new network namespace up: SIOCGIFFLAGS, set IFF_UP,
+/// SIOCSIFFLAGS on a throwaway datagram socket. Two ioctls instead of a netlink library.
+pub fn loopback_up() -> Result<(), Errno> {
+    #[repr(C)]
+    struct IfReq {
+        name: [u8; 16],
+        flags: i16,
+        _pad: [u8; 22],
+    }
+    let mut req = IfReq {
+        name: *b"lo\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+        flags: 0,
+        _pad: [0; 22],
+    };
+    // SAFETY: plain integers.
+    let fd = result(unsafe {
+        arch::syscall3(
+            nr::__NR_socket,
+            linux_raw_sys::net::AF_INET as usize,
+            (linux_raw_sys::net::SOCK_DGRAM | nr::O_CLOEXEC) as usize,
+            0,
+        )
+    })?;
+    // SAFETY: the kernel just returned this descriptor; nothing else owns it.
+    let sock = unsafe { <rustix::fd::OwnedFd as rustix::fd::FromRawFd>::from_raw_fd(fd as i32) };
+    use rustix::fd::AsRawFd;
+    let ioctl = |request: u32, req: &mut IfReq| {
+        // SAFETY: `req` is a writable struct ifreq of the kernel's size (40 bytes).
+        result(unsafe {
+            arch::syscall3(
+                nr::__NR_ioctl,
+                sock.as_raw_fd() as usize,
+                request as usize,
+                req as *mut IfReq as usize,
+            )
+        })
+    };
+    ioctl(linux_raw_sys::ioctl::SIOCGIFFLAGS, &mut req)?;
+    req.flags |= linux_raw_sys::net::net_device_flags::IFF_UP as i16;
+    ioctl(linux_raw_sys::ioctl::SIOCSIFFLAGS, &mut req).map(drop)
+}
+
 /// `execve(path, argv, envp)`: returns only on failure.
 pub fn execve(path: &CStr, argv: *const *const u8, envp: *const *const u8) -> Errno {
     // SAFETY: `argv` and `envp` come from `args::PtrList`, whose arrays are NULL-terminated lists
@@ -416,6 +474,40 @@ pub fn embedded_config() -> Option<&'static [u8]> {
         let len = (core::ptr::addr_of!(__keelcfg_end) as usize).checked_sub(start as usize)?;
         Some(core::slice::from_raw_parts(start, len))
     }
+}
+
+/// `mount_setattr(fd, "", AT_EMPTY_PATH [| AT_RECURSIVE], {attr_set, attr_clr}, 32)` on a
+/// detached mount, before it is attached. rustix does not have it yet (rustix#975).
+/// Setting an access-time mode clears the others, as the kernel requires.
+pub fn mount_setattr(
+    mnt: &rustix::fd::OwnedFd,
+    attr_set: u64,
+    recursive: bool,
+) -> Result<(), Errno> {
+    use rustix::fd::AsRawFd;
+    let atime = u64::from(nr::MOUNT_ATTR__ATIME);
+    let attr = nr::mount_attr {
+        attr_set,
+        attr_clr: if attr_set & atime != 0 { atime } else { 0 },
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let mut flags = nr::AT_EMPTY_PATH;
+    if recursive {
+        flags |= nr::AT_RECURSIVE;
+    }
+    // SAFETY: `attr` is a live mount_attr of the size passed; the path is an empty C string.
+    let ret = unsafe {
+        arch::syscall5(
+            nr::__NR_mount_setattr,
+            mnt.as_raw_fd() as usize,
+            c"".as_ptr() as usize,
+            flags as usize,
+            &attr as *const nr::mount_attr as usize,
+            core::mem::size_of::<nr::mount_attr>(),
+        )
+    };
+    result(ret).map(drop)
 }
 
 /// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`: runs the file `fd` refers to (keel's sealed
