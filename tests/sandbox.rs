@@ -33,8 +33,18 @@ impl Scratch {
         let src = self.path("keel.toml");
         std::fs::write(&src, toml).expect("write");
         let out = self.path("keel.cfg");
-        let r = Command::new(KEEL_GEN).arg("build").arg(&src).arg("-o").arg(&out).output().expect("keel-gen");
-        assert!(r.status.success(), "keel-gen: {}\n{toml}", String::from_utf8_lossy(&r.stderr));
+        let r = Command::new(KEEL_GEN)
+            .arg("build")
+            .arg(&src)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .expect("keel-gen");
+        assert!(
+            r.status.success(),
+            "keel-gen: {}\n{toml}",
+            String::from_utf8_lossy(&r.stderr)
+        );
         std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).expect("chmod");
         out
     }
@@ -42,7 +52,13 @@ impl Scratch {
     /// keel with the config and a shell script as the workload.
     fn run(&self, toml: &str, script: &str) -> Output {
         let cfg = self.config(toml);
-        Command::new(KEEL).arg("-c").arg(&cfg).args(["--", "/bin/sh", "-c", script]).stdin(Stdio::null()).output().expect("keel")
+        Command::new(KEEL)
+            .arg("-c")
+            .arg(&cfg)
+            .args(["--", "/bin/sh", "-c", script])
+            .stdin(Stdio::null())
+            .output()
+            .expect("keel")
     }
 }
 
@@ -59,7 +75,13 @@ fn text(b: &[u8]) -> String {
 }
 
 fn ok(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(0), "stdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     text(&out.stdout)
 }
 
@@ -91,7 +113,12 @@ fn status_and_signals_pass_through_every_level() {
     let mut child = Command::new(KEEL)
         .arg("-c")
         .arg(&cfg)
-        .args(["--", "/bin/sh", "-c", "trap 'echo got USR1; exit 5' USR1; echo ready; while :; do sleep 0.01; done"])
+        .args([
+            "--",
+            "/bin/sh",
+            "-c",
+            "trap 'echo got USR1; exit 5' USR1; echo ready; while :; do sleep 0.01; done",
+        ])
         .stdout(Stdio::piped())
         .stdin(Stdio::null())
         .spawn()
@@ -115,8 +142,14 @@ fn hostname_ipc_and_net_namespaces() {
     let toml = "[namespaces]\nunshare = [\"mount\", \"uts\", \"ipc\", \"net\"]\nhostname = \"box\"\ndomainname = \"example.org\"\n\
                 [[mount]]\ndestination = \"/sys\"\ntype = \"sysfs\"\n";
     let out = ok(&t.run(toml, "cat /proc/sys/kernel/hostname /proc/sys/kernel/domainname; cat /sys/class/net/lo/operstate; ls /sys/class/net"));
-    assert_eq!(out, "box\nexample.org\nunknown\nlo\n", "lo is up (operstate unknown) and alone");
-    assert_eq!(std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname"), host);
+    assert_eq!(
+        out, "box\nexample.org\nunknown\nlo\n",
+        "lo is up (operstate unknown) and alone"
+    );
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname"),
+        host
+    );
 }
 
 #[test]
@@ -147,7 +180,11 @@ fn bind_tmpfs_and_read_only_mounts_never_reach_the_host() {
                   stat -c %a /mnt/keel-tmp; dd if=/dev/zero of=/mnt/keel-tmp/big bs=1k count=2048 2>&1 | grep -c 'No space'; \
                   grep -c keel- /proc/self/mountinfo; grep -c keel- /proc/1/mountinfo; true";
     let out = ok(&t.run(&toml, script));
-    assert_eq!(out.lines().collect::<Vec<_>>(), ["hello", "1", "700", "1", "2", "0"], "{out}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["hello", "1", "700", "1", "2", "0"],
+        "{out}"
+    );
     assert!(!Path::new("/mnt/keel-ro/file").exists());
     assert_eq!(host_mounts(), before, "the host's mount table is unchanged");
 }
@@ -171,7 +208,10 @@ fn a_sealed_overlay_stays_read_only_even_for_root() {
     );
     let out = ok(&t.run(&toml, &script));
     assert_eq!(out, "layer\n1\n", "{out}");
-    assert_eq!(std::fs::read_to_string(lower.join("f")).expect("read"), "layer");
+    assert_eq!(
+        std::fs::read_to_string(lower.join("f")).expect("read"),
+        "layer"
+    );
 }
 
 #[test]
@@ -191,12 +231,27 @@ fn ephemeral_and_persisted_overlays() {
         work.display(),
         l = lower.display()
     );
-    let script = format!("echo new > {e}/f && cat {e}/f && echo kept > {p}/g && cat {p}/f", e = eph.display(), p = per.display());
+    let script = format!(
+        "echo new > {e}/f && cat {e}/f && echo kept > {p}/g && cat {p}/f",
+        e = eph.display(),
+        p = per.display()
+    );
     let out = ok(&t.run(&toml, &script));
     assert_eq!(out, "new\nlayer");
-    assert_eq!(std::fs::read_to_string(lower.join("f")).expect("read"), "layer", "lower untouched");
-    assert!(std::fs::read_dir(&eph).expect("dir").next().is_none(), "ephemeral writes vanished");
-    assert_eq!(std::fs::read_to_string(up.join("g")).expect("upper"), "kept\n", "persisted writes stay in upper");
+    assert_eq!(
+        std::fs::read_to_string(lower.join("f")).expect("read"),
+        "layer",
+        "lower untouched"
+    );
+    assert!(
+        std::fs::read_dir(&eph).expect("dir").next().is_none(),
+        "ephemeral writes vanished"
+    );
+    assert_eq!(
+        std::fs::read_to_string(up.join("g")).expect("upper"),
+        "kept\n",
+        "persisted writes stay in upper"
+    );
 }
 
 /// A minimal root filesystem: busybox and its applet links.
@@ -205,7 +260,8 @@ fn busybox_root(t: &Scratch) -> PathBuf {
     for d in ["bin", "proc", "tmp"] {
         std::fs::create_dir_all(root.join(d)).expect("mkdir");
     }
-    std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static (scripts/setup.sh installs it)");
+    std::fs::copy("/bin/busybox", root.join("bin/busybox"))
+        .expect("busybox-static (scripts/setup.sh installs it)");
     for applet in ["sh", "ls", "cat", "echo", "grep", "readlink", "touch"] {
         std::os::unix::fs::symlink("busybox", root.join("bin").join(applet)).expect("symlink");
     }
@@ -225,7 +281,12 @@ fn pivot_root_into_a_new_root_with_masked_and_read_only_paths() {
     let cfg = t.config(&toml);
     let script = "ls /; cat /secret; echo; ls /tmp | grep -c .; touch /bin/x 2>&1 | grep -c 'Read-only'; \
                   readlink /proc/1/root; cat /proc/self/mountinfo | grep -c .; true";
-    let out = Command::new(KEEL).arg("-c").arg(&cfg).args(["--", "/bin/sh", "-c", script]).output().expect("keel");
+    let out = Command::new(KEEL)
+        .arg("-c")
+        .arg(&cfg)
+        .args(["--", "/bin/sh", "-c", script])
+        .output()
+        .expect("keel");
     let stdout = ok(&out);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[..4], ["bin", "proc", "secret", "tmp"], "{stdout}");
@@ -241,14 +302,33 @@ fn the_payload_cannot_write_keel_through_proc_1_exe() {
     std::fs::copy(KEEL, &copy).expect("copy keel");
     let cfg = t.config(PID_NS);
     let script = "echo x >> /proc/1/exe && echo WROTE; readlink /proc/1/exe";
-    let out = Command::new(&copy).arg("-c").arg(&cfg).args(["--", "/bin/sh", "-c", script]).output().expect("keel");
+    let out = Command::new(&copy)
+        .arg("-c")
+        .arg(&cfg)
+        .args(["--", "/bin/sh", "-c", script])
+        .output()
+        .expect("keel");
     let stdout = ok(&out);
     assert!(!stdout.contains("WROTE"), "{stdout}");
-    assert_ne!(stdout.trim(), copy.display().to_string(), "/proc/1/exe is not the host file");
-    assert_eq!(std::fs::read(&copy).expect("read"), std::fs::read(KEEL).expect("read"), "keel on disk is intact");
+    assert_ne!(
+        stdout.trim(),
+        copy.display().to_string(),
+        "/proc/1/exe is not the host file"
+    );
+    assert_eq!(
+        std::fs::read(&copy).expect("read"),
+        std::fs::read(KEEL).expect("read"),
+        "keel on disk is intact"
+    );
     // --no-seal runs keel from its file: the write is refused only by ETXTBSY, and
     // /proc/1/exe names the host file.
-    let out = Command::new(&copy).arg("--no-seal").arg("-c").arg(&cfg).args(["--", "/bin/sh", "-c", "readlink /proc/1/exe"]).output().expect("keel");
+    let out = Command::new(&copy)
+        .arg("--no-seal")
+        .arg("-c")
+        .arg(&cfg)
+        .args(["--", "/bin/sh", "-c", "readlink /proc/1/exe"])
+        .output()
+        .expect("keel");
     assert_eq!(ok(&out).trim(), copy.display().to_string());
 }
 
@@ -258,11 +338,20 @@ fn mount_errors_name_the_step_the_path_and_the_errno() {
     let toml = "[namespaces]\nunshare = [\"mount\"]\n[[mount]]\ndestination = \"/mnt/keel-x\"\ntype = \"overlay\"\nlower = [\"/nonexistent/layer\"]\n";
     let out = t.run(toml, "true");
     assert_eq!(out.status.code(), Some(125));
-    assert_eq!(text(&out.stderr), "keel: mounts: overlay for /mnt/keel-x: /nonexistent/layer: ENOENT (No such file or directory)\n");
+    assert_eq!(
+        text(&out.stderr),
+        "keel: mounts: overlay for /mnt/keel-x: /nonexistent/layer: ENOENT (No such file or directory)\n"
+    );
     let toml = "[namespaces]\nunshare = [\"mount\"]\n[[mount]]\ndestination = \"/mnt/keel-x\"\ntype = \"tmpfs\"\noptions = [\"bogus=1\"]\n";
     let out = t.run(toml, "true");
     assert_eq!(out.status.code(), Some(125));
     let err = text(&out.stderr);
-    assert!(err.starts_with("keel: mounts: tmpfs option bogus=1: EINVAL (Invalid argument)"), "{err}");
-    assert!(err.contains("(kernel: tmpfs: Unknown parameter 'bogus')"), "the kernel's own message: {err}");
+    assert!(
+        err.starts_with("keel: mounts: tmpfs option bogus=1: EINVAL (Invalid argument)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("(kernel: tmpfs: Unknown parameter 'bogus')"),
+        "the kernel's own message: {err}"
+    );
 }
