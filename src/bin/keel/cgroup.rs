@@ -99,10 +99,14 @@ pub fn delegate(c: &wire::Cgroup<'_>, machine: bool) -> Result<Delegated, ()> {
     let base_dir = open_dir(CWD, base, &base_place(b"", b""))?;
 
     let leaf = c.leaf.unwrap_or(wire::DEFAULT_LEAF).to_bytes();
-    let cg = Cgroups {
-        base,
-        dir: base_dir,
-    };
+    let cg = Cgroups { base, dir: base_dir };
+    if !cg.holds_keel()? {
+        error!(
+            "cgroup: {}: keel is not in this cgroup: the cgroup2 mount shows another cgroup namespace's tree; mount a fresh cgroup2 in keel's mount namespace (mount = true, with a private mount namespace)",
+            cg.place(b"", b"")
+        );
+        return Err(());
+    }
     cg.mkdir(leaf)?;
     cg.move_processes(leaf)?;
     cg.enable_controllers(b"", c)?;
@@ -160,7 +164,7 @@ fn find_or_mount(root: &CStr, mount: bool) -> Result<(), ()> {
         }
         Ok(linux_raw_sys::general::TMPFS_MAGIC) if !mount => {
             error!(
-                "cgroup: {}: a tmpfs of cgroup v1 hierarchies (hybrid or legacy layout); keel needs the unified cgroup v2 hierarchy (boot with systemd.unified_cgroup_hierarchy=1)",
+                "cgroup: {}: a tmpfs, not cgroup2: a cgroup v1 or hybrid layout (or nothing mounted); keel needs the unified cgroup v2 hierarchy (boot with systemd.unified_cgroup_hierarchy=1)",
                 place
             );
             return Err(());
@@ -431,8 +435,16 @@ impl Cgroups<'_> {
             return Ok(());
         }
         let control = self.open(rel, b"cgroup.subtree_control", OFlags::WRONLY)?;
-        if rustix::io::write(&control, line).is_ok() {
-            return Ok(());
+        match rustix::io::write(&control, line) {
+            Ok(_) => return Ok(()),
+            // Processes in the cgroup: every controller would fail the same way, except the
+            // threaded ones (cpu, cpuset…), whose success would turn the cgroup into a thread
+            // root and hide the real cause. Say it once.
+            Err(e @ Errno::BUSY) => {
+                error!("cgroup: write \"{}\" to {}: {}{}", Bytes(line), self.place(rel, b"cgroup.subtree_control"), Error(e), hint(e, b"cgroup.subtree_control"));
+                return Err(());
+            }
+            Err(_) => {}
         }
         // Find out which controller failed, and why: one write each.
         for word in line.split(|&c| c == b' ') {
@@ -503,14 +515,34 @@ impl Cgroups<'_> {
         } else {
             &list[..n]
         };
-        for file in list.split(|&c| c == b'\n').filter(|f| !f.is_empty()) {
-            match chown(file) {
-                // A listed file a controller does not provide here (memory.* without memory).
-                Err(()) if !self.exists(rel, file) => {}
-                other => other?,
-            }
+        // A listed file may belong to a controller not enabled here (memory.* without memory).
+        for file in list.split(|&c| c == b'\n').filter(|f| !f.is_empty() && self.exists(rel, f)) {
+            chown(file)?;
         }
         Ok(())
+    }
+
+    /// Whether keel's own pid is listed in the base cgroup: false when /proc/self/cgroup is
+    /// relative to a cgroup namespace that the mounted cgroup2 does not belong to.
+    fn holds_keel(&self) -> Result<bool, ()> {
+        let mut own: heapless::String<12> = heapless::String::new();
+        let _ = uwrite!(own, "{}", rustix::process::getpid().as_raw_nonzero().get());
+        let procs = self.open(b"", b"cgroup.procs", OFlags::RDONLY)?;
+        let mut buf = [0u8; 4096];
+        let mut carry = 0;
+        loop {
+            let n = rustix::io::read(&procs, &mut buf[carry..]).unwrap_or(0);
+            if n == 0 {
+                return Ok(false);
+            }
+            let filled = carry + n;
+            let complete = buf[..filled].iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1);
+            if buf[..complete].split(|&c| c == b'\n').any(|pid| pid == own.as_bytes()) {
+                return Ok(true);
+            }
+            buf.copy_within(complete..filled, 0);
+            carry = filled - complete;
+        }
     }
 
     fn exists(&self, rel: &[u8], file: &[u8]) -> bool {
