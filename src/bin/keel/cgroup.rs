@@ -99,7 +99,10 @@ pub fn delegate(c: &wire::Cgroup<'_>, machine: bool) -> Result<Delegated, ()> {
     let base_dir = open_dir(CWD, base, &base_place(b"", b""))?;
 
     let leaf = c.leaf.unwrap_or(wire::DEFAULT_LEAF).to_bytes();
-    let cg = Cgroups { base, dir: base_dir };
+    let cg = Cgroups {
+        base,
+        dir: base_dir,
+    };
     if !cg.holds_keel()? {
         error!(
             "cgroup: {}: keel is not in this cgroup: the cgroup2 mount shows another cgroup namespace's tree; mount a fresh cgroup2 in keel's mount namespace (mount = true, with a private mount namespace)",
@@ -441,7 +444,13 @@ impl Cgroups<'_> {
             // threaded ones (cpu, cpuset…), whose success would turn the cgroup into a thread
             // root and hide the real cause. Say it once.
             Err(e @ Errno::BUSY) => {
-                error!("cgroup: write \"{}\" to {}: {}{}", Bytes(line), self.place(rel, b"cgroup.subtree_control"), Error(e), hint(e, b"cgroup.subtree_control"));
+                error!(
+                    "cgroup: write \"{}\" to {}: {}{}",
+                    Bytes(line),
+                    self.place(rel, b"cgroup.subtree_control"),
+                    Error(e),
+                    hint(e, b"cgroup.subtree_control")
+                );
                 return Err(());
             }
             Err(_) => {}
@@ -516,7 +525,10 @@ impl Cgroups<'_> {
             &list[..n]
         };
         // A listed file may belong to a controller not enabled here (memory.* without memory).
-        for file in list.split(|&c| c == b'\n').filter(|f| !f.is_empty() && self.exists(rel, f)) {
+        for file in list
+            .split(|&c| c == b'\n')
+            .filter(|f| !f.is_empty() && self.exists(rel, f))
+        {
             chown(file)?;
         }
         Ok(())
@@ -536,8 +548,14 @@ impl Cgroups<'_> {
                 return Ok(false);
             }
             let filled = carry + n;
-            let complete = buf[..filled].iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1);
-            if buf[..complete].split(|&c| c == b'\n').any(|pid| pid == own.as_bytes()) {
+            let complete = buf[..filled]
+                .iter()
+                .rposition(|&c| c == b'\n')
+                .map_or(0, |i| i + 1);
+            if buf[..complete]
+                .split(|&c| c == b'\n')
+                .any(|pid| pid == own.as_bytes())
+            {
                 return Ok(true);
             }
             buf.copy_within(complete..filled, 0);

@@ -110,7 +110,10 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
             error!("mounts: unshare a mount namespace: {}", Error(e));
             return exit::SETUP;
         }
-        if mount::build(m).is_err() {
+        let in_user_namespace = s
+            .namespaces
+            .is_some_and(|n| n.unshare.contains(wire::NamespaceSet::USER));
+        if mount::build(m, in_user_namespace).is_err() {
             return exit::SETUP;
         }
     }

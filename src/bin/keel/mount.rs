@@ -36,7 +36,7 @@ use rustix::mount::{
 use ufmt::uwrite;
 
 /// Builds the configured view. Errors are printed; keel then exits with the setup status.
-pub fn build(m: &wire::Mounts<'_>) -> Result<(), ()> {
+pub fn build(m: &wire::Mounts<'_>, in_user_namespace: bool) -> Result<(), ()> {
     rustix::mount::mount_change(
         c"/",
         MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
@@ -64,7 +64,7 @@ pub fn build(m: &wire::Mounts<'_>) -> Result<(), ()> {
         let target = target(&root, entry.target, bind_source_is_file(&entry))?;
         let mnt = match entry.kind {
             MountKind::Bind => bind(&entry)?,
-            MountKind::Overlay => overlay(&entry, &target)?,
+            MountKind::Overlay => overlay(&entry, &target, in_user_namespace)?,
             kind => filesystem(
                 fs_name(kind),
                 entry.options.iter(),
@@ -338,7 +338,11 @@ fn open_dir(path: &CStr, target: &CStr) -> Result<OwnedFd, ()> {
 }
 
 /// An overlay mount for `entry`, to be moved onto `mount_point`.
-fn overlay(entry: &wire::Mount<'_>, mount_point: &OwnedFd) -> Result<OwnedFd, ()> {
+fn overlay(
+    entry: &wire::Mount<'_>,
+    mount_point: &OwnedFd,
+    in_user_namespace: bool,
+) -> Result<OwnedFd, ()> {
     let target = entry.target;
     // Layers are opened before anything is mounted on the target, which could hide them.
     let mut layers: heapless::Vec<OwnedFd, { MAX_LAYERS + 1 }> = heapless::Vec::new();
@@ -416,7 +420,7 @@ fn overlay(entry: &wire::Mount<'_>, mount_point: &OwnedFd) -> Result<OwnedFd, ()
         [u, w] => Some((u.as_fd(), w.as_fd())),
         _ => None,
     };
-    overlay_fs(&lowers, upper, attrs, target, true).map_err(drop)
+    overlay_fs(&lowers, upper, in_user_namespace, attrs, target, true).map_err(drop)
 }
 
 /// OCI maskedPaths: an empty read-only tmpfs over a directory, /dev/null over a file.

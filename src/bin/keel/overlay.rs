@@ -70,6 +70,7 @@ fn fd_path(fd: BorrowedFd<'_>) -> heapless::String<32> {
 pub fn overlay_fs(
     lowers: &[BorrowedFd<'_>],
     upper: Option<(BorrowedFd<'_>, BorrowedFd<'_>)>,
+    in_user_namespace: bool,
     attrs: MountAttrFlags,
     target: &CStr,
     report: bool,
@@ -97,6 +98,11 @@ pub fn overlay_fs(
         if let Some((upper, work)) = upper {
             rustix::mount::fsconfig_set_string(fs, c"upperdir", fd_path(upper).as_str())?;
             rustix::mount::fsconfig_set_string(fs, c"workdir", fd_path(work).as_str())?;
+            // In a user namespace overlayfs cannot set its trusted.* xattrs on the upper layer
+            // and falls back to a degraded mode (with kernel warnings); user.* ones it can.
+            if in_user_namespace {
+                rustix::mount::fsconfig_set_flag(fs, c"userxattr")?;
+            }
         }
         // Inode numbers need not be unique across layers here; xino off spares warnings.
         let _ = rustix::mount::fsconfig_set_string(fs, c"xino", c"off");

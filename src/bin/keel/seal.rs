@@ -126,7 +126,7 @@ fn nul_terminated<'b>(bytes: &[u8], buf: &'b mut [u8; 256]) -> Option<&'b CStr> 
 /// Directories keel tries as the second, dummy lower layer on kernels before 6.15, which
 /// refuse a detached empty tmpfs there: any attached directory that does not contain keel's
 /// will do, since keel's own layer is on top and only keel's file is opened.
-const DUMMY_LAYERS: [&CStr; 3] = [c"/run", c"/tmp", c"/dev"];
+const DUMMY_LAYERS: [&CStr; 2] = [c"/dev", c"/run"];
 
 /// The root of a detached, read-only overlay of keel's directory (runc's sealedOverlayfs).
 fn sealed_overlay(exe: &[u8]) -> Result<OwnedFd, Errno> {
@@ -157,6 +157,7 @@ fn sealed_overlay(exe: &[u8]) -> Result<OwnedFd, Errno> {
     let mut result = crate::overlay::overlay_fs(
         &[keel_dir.as_fd(), empty.as_fd()],
         None,
+        false,
         attrs,
         c"keel",
         false,
@@ -169,6 +170,7 @@ fn sealed_overlay(exe: &[u8]) -> Result<OwnedFd, Errno> {
             result = crate::overlay::overlay_fs(
                 &[keel_dir.as_fd(), layer.as_fd()],
                 None,
+                false,
                 attrs,
                 c"keel",
                 false,
