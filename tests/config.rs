@@ -3,55 +3,11 @@
 //! A bad config is refused whole, before keel does anything.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-const KEEL: &str = env!("CARGO_BIN_EXE_keel");
-const KEEL_GEN: &str = env!("CARGO_BIN_EXE_keel-gen");
-
-/// A scratch directory for one test, removed at the end.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("keel-config-test-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        Scratch(dir)
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-
-    /// Compiles `toml` with keel-gen into `name` (mode 0644, as keel requires).
-    fn config(&self, name: &str, toml: &str) -> PathBuf {
-        let src = self.path(&format!("{name}.toml"));
-        std::fs::write(&src, toml).expect("write toml");
-        let out = self.path(name);
-        let gen_out = Command::new(KEEL_GEN)
-            .arg("build")
-            .arg(&src)
-            .arg("-o")
-            .arg(&out)
-            .output()
-            .expect("keel-gen");
-        assert!(
-            gen_out.status.success(),
-            "keel-gen build: {}",
-            String::from_utf8_lossy(&gen_out.stderr)
-        );
-        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        out
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::{KEEL, KEEL_GEN, Scratch};
 
 fn run(cmd: &mut Command) -> Output {
     cmd.stdin(Stdio::null()).output().expect("run")

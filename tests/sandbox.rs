@@ -2,56 +2,16 @@
 //! with configs compiled by the real keel-gen. Each test checks what the workload sees from
 //! inside, and that nothing leaks into the host.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const KEEL: &str = env!("CARGO_BIN_EXE_keel");
-const KEEL_GEN: &str = env!("CARGO_BIN_EXE_keel-gen");
-
-struct Scratch(PathBuf);
+mod common;
+use common::{KEEL, Scratch, host_mounts, ok, text};
 
 impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("keel-sandbox-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        Scratch(dir)
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.0.join(rel)
-    }
-
-    fn dir(&self, rel: &str) -> PathBuf {
-        let p = self.path(rel);
-        std::fs::create_dir_all(&p).expect("mkdir");
-        p
-    }
-
-    fn config(&self, toml: &str) -> PathBuf {
-        let src = self.path("keel.toml");
-        std::fs::write(&src, toml).expect("write");
-        let out = self.path("keel.cfg");
-        let r = Command::new(KEEL_GEN)
-            .arg("build")
-            .arg(&src)
-            .arg("-o")
-            .arg(&out)
-            .output()
-            .expect("keel-gen");
-        assert!(
-            r.status.success(),
-            "keel-gen: {}\n{toml}",
-            String::from_utf8_lossy(&r.stderr)
-        );
-        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        out
-    }
-
     /// keel with the config and a shell script as the workload.
     fn run(&self, toml: &str, script: &str) -> Output {
-        let cfg = self.config(toml);
+        let cfg = self.config("keel.cfg", toml);
         Command::new(KEEL)
             .arg("-c")
             .arg(&cfg)
@@ -60,33 +20,6 @@ impl Scratch {
             .output()
             .expect("keel")
     }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        // Mounts die with their namespace; a persisted overlay's work dir may hold root-only
-        // entries, which remove_dir_all still handles as root.
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn ok(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
-
-fn host_mounts() -> String {
-    std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo")
 }
 
 const PID_NS: &str = "[namespaces]\nunshare = [\"mount\", \"pid\"]\n[[mount]]\ndestination = \"/proc\"\ntype = \"proc\"\n";
@@ -109,7 +42,7 @@ fn status_and_signals_pass_through_every_level() {
     let out = t.run(PID_NS, "kill -TERM $$");
     assert_eq!(out.status.code(), Some(143));
     // A signal to the outer keel reaches the workload through the inner one.
-    let cfg = t.config(PID_NS);
+    let cfg = t.config("keel.cfg", PID_NS);
     let mut child = Command::new(KEEL)
         .arg("-c")
         .arg(&cfg)
@@ -278,7 +211,7 @@ fn pivot_root_into_a_new_root_with_masked_and_read_only_paths() {
          [[mount]]\ndestination = \"/proc\"\ntype = \"proc\"\n",
         root.display()
     );
-    let cfg = t.config(&toml);
+    let cfg = t.config("keel.cfg", &toml);
     let script = "ls /; cat /secret; echo; ls /tmp | grep -c .; touch /bin/x 2>&1 | grep -c 'Read-only'; \
                   readlink /proc/1/root; cat /proc/self/mountinfo | grep -c .; true";
     let out = Command::new(KEEL)
@@ -300,7 +233,7 @@ fn the_payload_cannot_write_keel_through_proc_1_exe() {
     let t = Scratch::new("seal");
     let copy = t.path("keel");
     std::fs::copy(KEEL, &copy).expect("copy keel");
-    let cfg = t.config(PID_NS);
+    let cfg = t.config("keel.cfg", PID_NS);
     let script = "echo x >> /proc/1/exe && echo WROTE; readlink /proc/1/exe";
     let out = Command::new(&copy)
         .arg("-c")

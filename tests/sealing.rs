@@ -10,65 +10,18 @@
 
 use std::ffi::CString;
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const KEEL: &str = env!("CARGO_BIN_EXE_keel");
-const KEEL_GEN: &str = env!("CARGO_BIN_EXE_keel-gen");
+mod common;
+use common::{KEEL, Scratch, host_mounts, ok, text};
 const HELPER_VAR: &str = "KEEL_SEALING_HELPER";
 
-struct Scratch(PathBuf);
-
 impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("keel-sealing-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        Scratch(dir)
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.0.join(rel)
-    }
-
-    fn dir(&self, rel: &str) -> PathBuf {
-        let p = self.path(rel);
-        std::fs::create_dir_all(&p).expect("mkdir");
-        p
-    }
-
-    fn file(&self, rel: &str, content: &str) -> PathBuf {
-        let p = self.path(rel);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&p, content).expect("write");
-        p
-    }
-
-    fn config(&self, toml: &str) -> PathBuf {
-        let src = self.path("keel.toml");
-        std::fs::write(&src, toml).expect("write");
-        let out = self.path("keel.cfg");
-        let r = Command::new(KEEL_GEN)
-            .arg("build")
-            .arg(&src)
-            .arg("-o")
-            .arg(&out)
-            .output()
-            .expect("keel-gen");
-        assert!(
-            r.status.success(),
-            "keel-gen: {}\n{toml}",
-            String::from_utf8_lossy(&r.stderr)
-        );
-        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        out
-    }
-
     /// keel with the config and a shell script as the workload.
     fn command(&self, toml: &str, script: &str) -> Command {
-        let cfg = self.config(toml);
+        let cfg = self.config("keel.cfg", toml);
         let mut c = Command::new(KEEL);
         c.arg("-c")
             .arg(&cfg)
@@ -96,27 +49,6 @@ impl Scratch {
     }
 }
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn ok(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
-
 /// The helper's result lines, without the test harness's own output.
 fn results(out: &Output) -> Vec<String> {
     let all = ok(out);
@@ -131,10 +63,6 @@ fn results(out: &Output) -> Vec<String> {
         text(&out.stderr)
     );
     lines
-}
-
-fn host_mounts() -> String {
-    std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -584,7 +512,7 @@ fn no_mount_reaches_the_host_while_the_workload_runs_or_after() {
         u = up.display(),
         w = work.display()
     );
-    let cfg = t.config(&toml);
+    let cfg = t.config("keel.cfg", &toml);
     let (inside, go, shared_before, shared_after) = (
         t.path("inside"),
         t.path("go"),

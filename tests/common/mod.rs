@@ -1,0 +1,91 @@
+//! Helpers shared by the integration tests that drive the real keel and keel-gen: a scratch
+//! directory per test, configs compiled by keel-gen, and output checks. Each test file uses
+//! a subset of them.
+#![allow(
+    dead_code,
+    reason = "every test crate compiles this module and uses a different part of it"
+)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+pub const KEEL: &str = env!("CARGO_BIN_EXE_keel");
+pub const KEEL_GEN: &str = env!("CARGO_BIN_EXE_keel-gen");
+
+/// A scratch directory for one test, removed at the end.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("keel-test-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        Scratch(dir)
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.0.join(rel)
+    }
+
+    pub fn dir(&self, rel: &str) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::create_dir_all(&p).expect("mkdir");
+        p
+    }
+
+    pub fn file(&self, rel: &str, content: &str) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, content).expect("write");
+        p
+    }
+
+    /// Compiles `toml` with keel-gen into the file `name` (mode 0644, as keel requires).
+    pub fn config(&self, name: &str, toml: &str) -> PathBuf {
+        let src = self.path(&format!("{name}.toml"));
+        std::fs::write(&src, toml).expect("write toml");
+        let out = self.path(name);
+        let built = Command::new(KEEL_GEN)
+            .arg("build")
+            .arg(&src)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .expect("keel-gen");
+        assert!(
+            built.status.success(),
+            "keel-gen build: {}\n{toml}",
+            text(&built.stderr)
+        );
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        out
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // Mounts die with their namespaces; what is left is plain files.
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The stdout of a run that must have exited 0.
+pub fn ok(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+pub fn host_mounts() -> String {
+    std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo")
+}
