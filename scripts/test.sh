@@ -44,6 +44,9 @@ scripts/vm-tests.sh --kernel all
 
 if cargo +nightly --version >/dev/null 2>&1 && [[ -x scripts/fuzz.sh ]]; then
     step "fuzz the config decoder (60 s)"
+    if ! cargo fuzz --version >/dev/null 2>&1; then
+        cargo install --quiet --locked cargo-fuzz
+    fi
     scripts/fuzz.sh 60
 else
     step "fuzzing skipped: no nightly toolchain"
