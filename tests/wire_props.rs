@@ -1071,16 +1071,7 @@ fn controllers_are_checked() {
     ];
     for (name, problem) in cases {
         let names = nul_joined([name.as_bytes().to_vec()]);
-        for cgroup in [
-            Cgroup {
-                controllers: strings(&names),
-                ..Cgroup::default()
-            },
-            Cgroup {
-                optional: strings(&names),
-                ..Cgroup::default()
-            },
-        ] {
+        for cgroup in in_both_controller_lists(&names) {
             assert_eq!(cgroup_problem(cgroup), problem, "{name:?}");
         }
     }
@@ -1089,19 +1080,25 @@ fn controllers_are_checked() {
         (MAX_CONTROLLERS + 1, Some("more than 32 controllers")),
     ] {
         let names = nul_joined((0..count).map(|i| format!("c{i}").into_bytes()));
-        for cgroup in [
-            Cgroup {
-                controllers: strings(&names),
-                ..Cgroup::default()
-            },
-            Cgroup {
-                optional: strings(&names),
-                ..Cgroup::default()
-            },
-        ] {
+        for cgroup in in_both_controller_lists(&names) {
             assert_eq!(cgroup_problem(cgroup), problem, "{count}");
         }
     }
+}
+
+/// A cgroup section with `names` as its controllers, and one with them as its optional ones:
+/// both lists follow the same rules.
+fn in_both_controller_lists(names: &[u8]) -> [Cgroup<'_>; 2] {
+    [
+        Cgroup {
+            controllers: strings(names),
+            ..Cgroup::default()
+        },
+        Cgroup {
+            optional: strings(names),
+            ..Cgroup::default()
+        },
+    ]
 }
 
 #[test]
