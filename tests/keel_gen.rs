@@ -125,6 +125,7 @@ fn every_example_builds_and_inspects_back_to_the_same_bytes() {
         "mounts.toml",
         "namespaces.toml",
         "sandbox.toml",
+        "security.toml",
         "supervise.toml",
     ] {
         assert!(names.contains(&required), "examples/{required} is missing");
@@ -175,7 +176,7 @@ fn errors_point_at_line_and_column() {
         ("[process\n", "1:9: unclosed table, expected `]`"),
         (
             "[process]\nargz = []\n",
-            "2:1: unknown field `argz`, expected one of `args`, `env`, `env_clear`, `env_unset`, `cwd`",
+            "2:1: unknown field `argz`, expected one of `args`, `env`, `env_clear`, `env_unset`, `cwd`, `no_new_privileges`, `oom_score_adj`, `user`, `capabilities`, `rlimits`",
         ),
         (
             "[process]\ncwd = \"srv\"\n",
@@ -549,6 +550,66 @@ fn errors_point_at_line_and_column() {
             "[supervision]\nseal_exe = \"yes\"\n",
             "2:12: invalid type: string \"yes\", expected a boolean",
         ),
+        (
+            "[process]\noom_score_adj = -1001\n",
+            "2:17: oom_score_adj is -1000..=1000",
+        ),
+        (
+            "[process.user]\nuid = 1000\n",
+            "1:1: [process.user] switches user with uid and gid together: give both, or neither to only set the umask",
+        ),
+        (
+            "[process.user]\nuid = 1\ngid = 4294967295\n",
+            "3:7: ids are 0..=4294967294 (4294967295 is -1, which the kernel takes as \"leave unchanged\")",
+        ),
+        (
+            "[process.user]\numask = \"022\"\nadditional_gids = [1]\n",
+            "3:19: additional_gids go with a user switch: add uid and gid",
+        ),
+        (
+            "[process.user]\nuid = 1\ngid = 1\nadditional_gids = [1, 2, 1]\n",
+            "4:26: additional_gids lists 1 twice (first at line 4)",
+        ),
+        (
+            "[process.user]\numask = \"0800\"\n",
+            "2:9: umask is an octal string \"0000\" to \"0777\", as in umask = \"0022\", or an integer up to 0o777",
+        ),
+        (
+            "[process.user]\numask = 512\n",
+            "2:9: umask is an octal string \"0000\" to \"0777\", as in umask = \"0022\", or an integer up to 0o777",
+        ),
+        (
+            "[process.capabilities]\nbounding = [\"CAP_KILL\", \"CAP_FLY\"]\n",
+            "2:25: unknown capability \"CAP_FLY\": use a name from capabilities(7) such as \"CAP_NET_BIND_SERVICE\"",
+        ),
+        (
+            "[process.capabilities]\nbounding = [\"CAP_KILL\", \"kill\"]\n",
+            "2:25: bounding lists CAP_KILL twice (first at line 2)",
+        ),
+        (
+            "[process.capabilities]\npermitted = [\"KILL\"]\neffective = [\"KILL\", \"CHOWN\"]\n",
+            "3:22: CAP_CHOWN is effective but not permitted, which the kernel refuses: add it to permitted",
+        ),
+        (
+            "[process.capabilities]\npermitted = [\"KILL\"]\nambient = [\"KILL\"]\n",
+            "3:12: CAP_KILL is ambient but not both permitted and inheritable, which the kernel refuses: add it to both",
+        ),
+        (
+            "[[process.rlimits]]\ntype = \"RLIMIT_FILES\"\nsoft = 1\nhard = 1\n",
+            "2:8: unknown rlimit \"RLIMIT_FILES\": use RLIMIT_ and one of CPU, FSIZE, DATA, STACK, CORE, RSS, NPROC, NOFILE, MEMLOCK, AS, LOCKS, SIGPENDING, MSGQUEUE, NICE, RTPRIO, RTTIME",
+        ),
+        (
+            "[[process.rlimits]]\ntype = \"nofile\"\nsoft = 1\nhard = 1\n[[process.rlimits]]\ntype = \"RLIMIT_NOFILE\"\nsoft = 1\nhard = 1\n",
+            "6:8: rlimits set RLIMIT_NOFILE twice (first at line 2)",
+        ),
+        (
+            "[[process.rlimits]]\ntype = \"CORE\"\nsoft = \"unlimited\"\nhard = 0\n",
+            "3:8: the soft limit is above the hard one, which setrlimit refuses: lower soft or raise hard",
+        ),
+        (
+            "[[process.rlimits]]\ntype = \"CORE\"\nsoft = -1\nhard = \"infinity\"\n",
+            "3:8: rlimit values are integers from 0, or \"unlimited\"",
+        ),
     ];
     let dir = scratch();
     let file = dir.join("keel.toml");
@@ -573,6 +634,57 @@ fn errors_point_at_line_and_column() {
         error(&["build", "-", "-o", "-"], b"[x]")
             .starts_with("keel-gen: <stdin>:1:2: unknown field `x`")
     );
+}
+
+#[test]
+fn security_settings_are_written_the_canonical_way() {
+    let toml = "[process.user]\numask = 0o27\n[process.capabilities]\npermitted = [\"cap_kill\", \"CHOWN\"]\n[[process.rlimits]]\ntype = \"nofile\"\nsoft = 1\nhard = \"unlimited\"\n";
+    let bytes = build(toml);
+    let process = wire::decode(&bytes).unwrap().process;
+    assert_eq!(process.user, None);
+    assert_eq!(process.umask, Some(0o27));
+    assert_eq!(
+        process.capabilities,
+        Some(wire::Capabilities {
+            permitted: 1 << 5 | 1,
+            ..wire::Capabilities::default()
+        })
+    );
+    let rlimits: Vec<_> = process.rlimits.iter().collect();
+    assert_eq!(
+        rlimits,
+        [wire::Rlimit {
+            resource: 7,
+            soft: 1,
+            hard: u64::MAX
+        }]
+    );
+    let shown = inspect(&bytes);
+    let body: Vec<_> = shown.lines().skip(1).collect();
+    assert_eq!(
+        body,
+        [
+            "[process.user]",
+            "umask = \"0027\"",
+            "",
+            "[process.capabilities]",
+            "bounding = []",
+            "effective = []",
+            "permitted = [\"CAP_CHOWN\", \"CAP_KILL\"]",
+            "inheritable = []",
+            "ambient = []",
+            "",
+            "[[process.rlimits]]",
+            "type = \"RLIMIT_NOFILE\"",
+            "soft = 1",
+            "hard = \"unlimited\"",
+        ]
+    );
+    // OCI's umask is a number: decimal 18 is 0o022. An empty table drops every capability.
+    let bytes = build("[process.user]\numask = 18\n[process.capabilities]\n");
+    let process = wire::decode(&bytes).unwrap().process;
+    assert_eq!(process.umask, Some(0o22));
+    assert_eq!(process.capabilities, Some(wire::Capabilities::default()));
 }
 
 /// The cgroup section of the config `toml` builds to.
@@ -1052,6 +1164,174 @@ prop_compose! {
     }
 }
 
+/// Capability names, as `examples/security.toml` lists them.
+const CAPABILITIES: [&str; 41] = [
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+];
+const RLIMITS: [&str; 16] = [
+    "CPU",
+    "FSIZE",
+    "DATA",
+    "STACK",
+    "CORE",
+    "RSS",
+    "NPROC",
+    "NOFILE",
+    "MEMLOCK",
+    "AS",
+    "LOCKS",
+    "SIGPENDING",
+    "MSGQUEUE",
+    "NICE",
+    "RTPRIO",
+    "RTTIME",
+];
+
+/// A name spelled one of the ways keel-gen accepts: with or without its prefix, any case.
+fn spelled(prefix: &str, name: &str, spelling: u8) -> String {
+    let name = if spelling & 1 == 0 {
+        format!("{prefix}{name}")
+    } else {
+        name.to_owned()
+    };
+    if spelling & 2 == 0 {
+        name
+    } else {
+        name.to_lowercase()
+    }
+}
+
+/// A capability set as names, each spelled its way.
+fn capability_names(set: u64, spellings: &[u8]) -> Value {
+    let names = (0..CAPABILITIES.len()).filter(|&cap| set & 1 << cap != 0);
+    let names = names.zip(spellings.iter().cycle());
+    strings(
+        names
+            .map(|(cap, &spelling)| spelled("CAP_", CAPABILITIES[cap], spelling))
+            .collect(),
+    )
+}
+
+/// A soft or hard limit: a number, or `"unlimited"` for `u64::MAX`.
+fn rlimit_value(limit: u64) -> Value {
+    match limit {
+        u64::MAX => Value::String("unlimited".into()),
+        _ => integer(i64::try_from(limit).unwrap()),
+    }
+}
+
+prop_compose! {
+    /// The security settings of a `[process]` table that keel-gen accepts.
+    fn security()(
+        no_new_privileges in any::<Option<bool>>(),
+        oom_score_adj in proptest::option::of(-1000..=1000i32),
+        ids in proptest::option::of((0..u32::MAX, 0..u32::MAX, btree_set(any::<u32>().prop_filter("not -1", |&g| g != u32::MAX), 0..4))),
+        umask in proptest::option::of((0..=0o777u32, 0..3u8)),
+        caps in proptest::option::of([any::<u64>(), any::<u64>(), any::<u64>(), any::<u64>(), any::<u64>()]),
+        spellings in vec(any::<u8>(), 8),
+        rlimits in proptest::sample::subsequence((0..RLIMITS.len()).collect::<Vec<_>>(), 0..4).prop_shuffle(),
+        limits in vec((prop_oneof![Just(u64::MAX), 0..=i64::MAX as u64], prop_oneof![Just(u64::MAX), 0..=i64::MAX as u64]), 4),
+    ) -> Table {
+        let mut table = Table::new();
+        if let Some(flag) = no_new_privileges {
+            table.insert("no_new_privileges".into(), Value::Boolean(flag));
+        }
+        if let Some(adj) = oom_score_adj {
+            table.insert("oom_score_adj".into(), integer(adj));
+        }
+        let mut user = Table::new();
+        if let Some((uid, gid, gids)) = ids {
+            user.insert("uid".into(), integer(uid));
+            user.insert("gid".into(), integer(gid));
+            if !gids.is_empty() {
+                user.insert("additional_gids".into(), Value::Array(gids.into_iter().map(integer).collect()));
+            }
+        }
+        if let Some((umask, spelling)) = umask {
+            let umask = match spelling {
+                0 => Value::String(format!("{umask:04o}")),
+                1 => Value::String(format!("{umask:o}")),
+                _ => integer(umask),
+            };
+            user.insert("umask".into(), umask);
+        }
+        if !user.is_empty() {
+            table.insert("user".into(), Value::Table(user));
+        }
+        if let Some([bounding, effective, permitted, inheritable, ambient]) = caps {
+            let all = (1u64 << CAPABILITIES.len()) - 1;
+            let permitted = permitted & all;
+            let inheritable = inheritable & all;
+            let mut sets = Table::new();
+            for (name, set) in [
+                ("bounding", bounding & all),
+                ("effective", effective & permitted),
+                ("permitted", permitted),
+                ("inheritable", inheritable),
+                ("ambient", ambient & permitted & inheritable),
+            ] {
+                // A set left out is empty.
+                if set != 0 || spellings[0] & 1 == 0 {
+                    sets.insert(name.into(), capability_names(set, &spellings));
+                }
+            }
+            table.insert("capabilities".into(), Value::Table(sets));
+        }
+        let entries = rlimits.into_iter().zip(&limits).zip(&spellings).map(|((resource, &(a, b)), &spelling)| {
+            let mut entry = Table::new();
+            entry.insert("type".into(), Value::String(spelled("RLIMIT_", RLIMITS[resource], spelling)));
+            entry.insert("soft".into(), rlimit_value(a.min(b)));
+            entry.insert("hard".into(), rlimit_value(a.max(b)));
+            Value::Table(entry)
+        });
+        let entries: Vec<_> = entries.collect();
+        if !entries.is_empty() {
+            table.insert("rlimits".into(), Value::Array(entries));
+        }
+        table
+    }
+}
+
 prop_compose! {
     /// A `[supervision]` table keel-gen accepts.
     fn supervision()(
@@ -1404,7 +1684,7 @@ prop_compose! {
 
 fn document() -> impl Strategy<Value = String> {
     (
-        proptest::option::of(process()),
+        proptest::option::of((process(), security())),
         proptest::option::of(supervision()),
         proptest::option::of(cgroup()),
         proptest::option::of(namespaces()),
@@ -1412,7 +1692,8 @@ fn document() -> impl Strategy<Value = String> {
     )
         .prop_map(|(process, supervision, cgroup, namespaces, mounts)| {
             let mut document = Table::new();
-            if let Some(process) = process {
+            if let Some((mut process, security)) = process {
+                process.extend(security);
                 document.insert("process".into(), Value::Table(process));
             }
             if let Some(supervision) = supervision {

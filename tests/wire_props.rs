@@ -2,11 +2,12 @@
 //! never panics, every limit is enforced, and the shared text syntax parses what it prints.
 
 use keel::wire::{
-    self, Cgroup, Config, Delegate, EncodeError, Error, ExitCodes, HEADER_LEN, HOST_NAME_MAX,
-    IdMap, Limit, List, MAX_ARGS, MAX_CONTROLLERS, MAX_DELEGATES, MAX_ENV, MAX_ID_MAPS, MAX_LEN,
-    MAX_LIMITS, MAX_LOWER_LAYERS, MAX_MOUNT_PATHS, MAX_MOUNTS, MAX_SIGNAL, MOUNT_OPTION_MAX, Mode,
-    Mount, MountKind, Mounts, NAME_MAX, NamespaceSet, Namespaces, PATH_MAX, Process, Record,
-    SignalRewrites, Strings, Supervision, TimeOffsets, Upper, syntax,
+    self, CAP_LAST_CAP, Capabilities, Cgroup, Config, Delegate, EncodeError, Error, ExitCodes,
+    HEADER_LEN, HOST_NAME_MAX, IdMap, Limit, List, MAX_ARGS, MAX_CONTROLLERS, MAX_DELEGATES,
+    MAX_ENV, MAX_GIDS, MAX_ID_MAPS, MAX_LEN, MAX_LIMITS, MAX_LOWER_LAYERS, MAX_MOUNT_PATHS,
+    MAX_MOUNTS, MAX_RLIMITS, MAX_SIGNAL, MOUNT_OPTION_MAX, Mode, Mount, MountKind, Mounts,
+    NAME_MAX, NamespaceSet, Namespaces, PATH_MAX, Process, Record, Rlimit, SignalRewrites, Strings,
+    Supervision, TimeOffsets, Upper, User, syntax,
 };
 use proptest::collection::{btree_map, btree_set, vec};
 use proptest::prelude::*;
@@ -20,6 +21,15 @@ struct Owned {
     env_set: Vec<u8>,
     env_unset: Vec<u8>,
     cwd: Option<CString>,
+    /// The uid, the gid and the additional gids as records.
+    user: Option<(u32, u32, Vec<u8>)>,
+    no_new_privileges: bool,
+    capabilities: Option<Capabilities>,
+    rlimits: Vec<Rlimit>,
+    umask: Option<u32>,
+    oom_score_adj: Option<i32>,
+    /// `rlimits` as records, which the list borrows.
+    rlimit_records: Vec<u8>,
     mode: Option<Mode>,
     subreaper: Option<bool>,
     kill_process_group: Option<bool>,
@@ -211,6 +221,16 @@ impl Owned {
                 env_set: strings(&self.env_set),
                 env_unset: strings(&self.env_unset),
                 cwd: self.cwd.as_deref(),
+                user: self.user.as_ref().map(|(uid, gid, gids)| User {
+                    uid: *uid,
+                    gid: *gid,
+                    additional_gids: list(gids),
+                }),
+                no_new_privileges: self.no_new_privileges,
+                capabilities: self.capabilities,
+                rlimits: list(&self.rlimit_records),
+                umask: self.umask,
+                oom_score_adj: self.oom_score_adj,
             },
             supervision: Supervision {
                 mode: self.mode,
@@ -494,6 +514,42 @@ prop_compose! {
     }
 }
 
+/// Capability sets the kernel accepts: effective within permitted, ambient within
+/// permitted and inheritable.
+fn capabilities() -> impl Strategy<Value = Capabilities> {
+    [any::<u64>(); 5].prop_map(|[bounding, effective, permitted, inheritable, ambient]| {
+        let [bounding, permitted, inheritable] =
+            [bounding, permitted, inheritable].map(|set| set & Capabilities::ALL);
+        Capabilities {
+            bounding,
+            effective: effective & permitted,
+            permitted,
+            inheritable,
+            ambient: ambient & permitted & inheritable,
+        }
+    })
+}
+
+/// Rlimits on distinct resources, in any order, soft at most hard.
+fn rlimits() -> impl Strategy<Value = Vec<Rlimit>> {
+    let resources = (0..MAX_RLIMITS as u8).collect::<Vec<_>>();
+    let limit = || prop_oneof![Just(u64::MAX), any::<u64>()];
+    (
+        proptest::sample::subsequence(resources, 0..4).prop_shuffle(),
+        vec((limit(), limit()), 4),
+    )
+        .prop_map(|(resources, limits)| {
+            let limits = resources.into_iter().zip(limits);
+            limits
+                .map(|(resource, (a, b))| Rlimit {
+                    resource,
+                    soft: a.min(b),
+                    hard: a.max(b),
+                })
+                .collect()
+        })
+}
+
 prop_compose! {
     /// Any config `decode` accepts (names need not be UTF-8, nothing need be sensible).
     fn owned()(
@@ -502,6 +558,14 @@ prop_compose! {
         env_set in vec((key(), vec(not_nul(), 0..12)), 0..5),
         env_unset in vec(key(), 0..5),
         cwd in proptest::option::of(vec(not_nul(), 0..20)),
+        security in (
+            proptest::option::of((any::<u32>(), any::<u32>(), vec(any::<u32>(), 0..4))),
+            any::<bool>(),
+            proptest::option::of(capabilities()),
+            rlimits(),
+            proptest::option::of(0..=0o777u32),
+            proptest::option::of(-1000..=1000i32),
+        ),
         mode in proptest::option::of(mode()),
         subreaper in any::<Option<bool>>(),
         kill_process_group in any::<Option<bool>>(),
@@ -526,6 +590,13 @@ prop_compose! {
             })),
             env_unset: nul_joined(env_unset),
             cwd: cwd.map(|path| CString::new([b"/".as_slice(), &path].concat()).expect("no NUL")),
+            user: security.0.map(|(uid, gid, gids)| (uid, gid, records(gids))),
+            no_new_privileges: security.1,
+            capabilities: security.2,
+            rlimit_records: records(security.3.iter().copied()),
+            rlimits: security.3,
+            umask: security.4,
+            oom_score_adj: security.5,
             mode,
             subreaper,
             kill_process_group,
@@ -571,6 +642,13 @@ proptest! {
             prop_assert!(namespaces.uid_map.iter().eq(owned.uid_map.iter().copied()));
             prop_assert!(namespaces.gid_map.iter().eq(owned.gid_map.iter().copied()));
             prop_assert_eq!(namespaces.uid_map.len(), owned.uid_map.len());
+        }
+        let process = wire::decode(&bytes).unwrap().process;
+        prop_assert!(process.rlimits.iter().eq(owned.rlimits.iter().copied()));
+        prop_assert_eq!(process.rlimits.len(), owned.rlimits.len());
+        if let (Some(user), Some((_, _, gids))) = (process.user, &owned.user) {
+            prop_assert!(user.additional_gids.iter().eq(list::<u32>(gids).iter()));
+            prop_assert_eq!(user.additional_gids.len(), gids.len() / 4);
         }
         if let (Some(mounts), Some(owned)) = (wire::decode(&bytes).unwrap().mounts, &owned.mounts) {
             prop_assert!(mounts.entries.iter().eq(owned.entries.iter().map(OwnedMount::mount)));
@@ -820,7 +898,7 @@ fn malformed_bodies_are_rejected_with_their_offset() {
     let cases: [(&[u8], u32, &str); 9] = [
         (&[0x7f, 0, 0], 16, "unknown required id: needs a newer keel"),
         (
-            &[1, 3, 0, 6, 0, 0],
+            &[1, 3, 0, 0x7f, 0, 0],
             19,
             "unknown required id: needs a newer keel",
         ),
@@ -2132,4 +2210,223 @@ fn mount_lists_are_limited() {
             .what,
         "more than one path"
     );
+}
+
+fn rlimit(resource: u8, soft: u64, hard: u64) -> Rlimit {
+    Rlimit {
+        resource,
+        soft,
+        hard,
+    }
+}
+
+/// What `decode` says about a process section, `None` if it accepts it.
+fn process_problem(process: Process<'_>) -> Option<&'static str> {
+    problem(&process_with(process))
+}
+
+#[test]
+fn users_are_a_uid_a_gid_and_at_most_64_gids() {
+    for (count, ok) in [(0, true), (MAX_GIDS, true), (MAX_GIDS + 1, false)] {
+        let gids = records(0..count as u32);
+        let user = User {
+            uid: u32::MAX,
+            gid: 0,
+            additional_gids: list(&gids),
+        };
+        let config = process_with(Process {
+            user: Some(user),
+            ..Process::default()
+        });
+        match encode(&config) {
+            Ok(bytes) => {
+                assert!(ok, "{count} gids accepted");
+                let decoded = wire::decode(&bytes).unwrap().process.user.unwrap();
+                assert!(decoded.additional_gids.iter().eq(0..count as u32));
+            }
+            Err(EncodeError::Invalid(Error { offset, what })) => {
+                assert!(!ok, "{count} gids refused");
+                assert_eq!(what, "more than 64 additional gids");
+                // Section and field headers, the uid and the gid, then 64 gids.
+                assert_eq!(offset as usize, HEADER_LEN + 6 + 8 + 4 * MAX_GIDS);
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    for payload in [&[0; 7][..], &[0; 10], &[]] {
+        assert_eq!(
+            wire::decode(&sealed(&one_field(1, 6, payload)))
+                .unwrap_err()
+                .what,
+            "user must be a uid, a gid and gids, 4 bytes each"
+        );
+    }
+}
+
+#[test]
+fn capabilities_follow_the_kernel_rules() {
+    let cap = |n: u8| 1u64 << n;
+    let caps = |bounding, effective, permitted, inheritable, ambient| {
+        process_problem(Process {
+            capabilities: Some(Capabilities {
+                bounding,
+                effective,
+                permitted,
+                inheritable,
+                ambient,
+            }),
+            ..Process::default()
+        })
+    };
+    let last = cap(CAP_LAST_CAP);
+    assert_eq!(Capabilities::ALL, (last << 1) - 1);
+    assert_eq!(caps(0, 0, 0, 0, 0), None);
+    assert_eq!(caps(last, last, last, last, last), None);
+    let all = Capabilities::ALL;
+    assert_eq!(caps(all, all, all, all, all), None);
+    let above = Some("capability above 40 (CAP_LAST_CAP)");
+    for high in [cap(41), cap(63)] {
+        assert_eq!(caps(high, 0, 0, 0, 0), above);
+        assert_eq!(caps(0, 0, 0, high, 0), above);
+        assert_eq!(caps(0, high, high, high, high), above);
+    }
+    assert_eq!(
+        caps(0, cap(5), cap(6), 0, 0),
+        Some("effective capabilities must be permitted")
+    );
+    let ambient = Some("ambient capabilities must be permitted and inheritable");
+    assert_eq!(caps(0, 0, cap(5), 0, cap(5)), ambient);
+    assert_eq!(caps(0, 0, 0, cap(5), cap(5)), ambient);
+    assert_eq!(caps(0, 0, cap(5), cap(5), cap(5)), None);
+    // Capabilities the config leaves alone differ from an empty set.
+    let bytes = encode(&process_with(Process {
+        capabilities: Some(Capabilities::default()),
+        ..Process::default()
+    }))
+    .unwrap();
+    assert_eq!(bytes[HEADER_LEN..HEADER_LEN + 6], [1, 43, 0, 8, 40, 0]);
+    for len in [0, 39, 41, 48] {
+        assert_eq!(
+            wire::decode(&sealed(&one_field(1, 8, &vec![0; len])))
+                .unwrap_err()
+                .what,
+            "capabilities must be 5 sets of 8 bytes"
+        );
+    }
+}
+
+#[test]
+fn rlimits_are_known_resources_once_each_soft_at_most_hard() {
+    let rlimits_problem = |items: &[Rlimit]| {
+        let bytes = records(items.iter().copied());
+        process_problem(Process {
+            rlimits: list(&bytes),
+            ..Process::default()
+        })
+    };
+    let every: Vec<_> = (0..MAX_RLIMITS as u8)
+        .rev()
+        .map(|r| rlimit(r, u64::from(r), u64::MAX))
+        .collect();
+    assert_eq!(rlimits_problem(&every), None);
+    assert_eq!(rlimits_problem(&[rlimit(7, 0, 0)]), None);
+    assert_eq!(
+        rlimits_problem(&[rlimit(16, 0, 0)]),
+        Some("rlimit resource must be 0..=15")
+    );
+    assert_eq!(
+        rlimits_problem(&[rlimit(255, 0, 0)]),
+        Some("rlimit resource must be 0..=15")
+    );
+    assert_eq!(
+        rlimits_problem(&[rlimit(7, 1, 2), rlimit(4, 0, 0), rlimit(7, 1, 2)]),
+        Some("rlimit resource repeated")
+    );
+    assert_eq!(
+        rlimits_problem(&[rlimit(4, u64::MAX, u64::MAX - 1)]),
+        Some("rlimit soft limit above hard")
+    );
+    // The error points at the record.
+    let bytes = records([rlimit(1, 0, 0), rlimit(2, 2, 1)]);
+    let config = process_with(Process {
+        rlimits: list(&bytes),
+        ..Process::default()
+    });
+    match encode(&config) {
+        Err(EncodeError::Invalid(error)) => assert_eq!(error.offset as usize, HEADER_LEN + 6 + 17),
+        other => panic!("{other:?}"),
+    }
+    // Read back in order.
+    let bytes = records(every.iter().copied());
+    let encoded = encode(&process_with(Process {
+        rlimits: list(&bytes),
+        ..Process::default()
+    }))
+    .unwrap();
+    let decoded = wire::decode(&encoded).unwrap();
+    assert!(decoded.process.rlimits.iter().eq(every.iter().copied()));
+    for len in [1, 16, 18, 33] {
+        assert_eq!(
+            wire::decode(&sealed(&one_field(1, 9, &vec![0; len])))
+                .unwrap_err()
+                .what,
+            "rlimits must be 17-byte records"
+        );
+    }
+}
+
+#[test]
+fn umask_and_oom_score_adj_are_in_range() {
+    for (umask, ok) in [(0, true), (0o777, true), (0o1000, false), (u32::MAX, false)] {
+        let problem = process_problem(Process {
+            umask: Some(umask),
+            ..Process::default()
+        });
+        assert_eq!(
+            problem,
+            (!ok).then_some("umask must be 0..=0o777"),
+            "{umask:o}"
+        );
+    }
+    for (adj, ok) in [
+        (-1000, true),
+        (0, true),
+        (1000, true),
+        (-1001, false),
+        (1001, false),
+        (i32::MIN, false),
+        (i32::MAX, false),
+    ] {
+        let problem = process_problem(Process {
+            oom_score_adj: Some(adj),
+            ..Process::default()
+        });
+        assert_eq!(
+            problem,
+            (!ok).then_some("oom_score_adj must be -1000..=1000"),
+            "{adj}"
+        );
+    }
+    let bytes = encode(&process_with(Process {
+        oom_score_adj: Some(-1),
+        no_new_privileges: true,
+        ..Process::default()
+    }))
+    .unwrap();
+    assert_eq!(
+        bytes[HEADER_LEN..],
+        [1, 10, 0, 7, 0, 0, 11, 4, 0, 0xff, 0xff, 0xff, 0xff]
+    );
+    for (field, payload, what) in [
+        (7, &[0][..], "flag must be empty"),
+        (10, &[0, 0], "expected 4 bytes"),
+        (11, &[0; 5], "expected 4 bytes"),
+    ] {
+        assert_eq!(
+            wire::decode(&sealed(&one_field(1, field, payload)))
+                .unwrap_err()
+                .what,
+            what
+        );
+    }
 }

@@ -10,12 +10,13 @@ use core::ffi::CStr;
 use core::marker::PhantomData;
 
 use super::{
-    CONTROLLER_NAME_MAX, Cgroup, Config, ENTRY_HEADER_LEN, Error, ExitCodes, HEADER_LEN,
-    HOST_NAME_MAX, ID_MAP_LEN, IdMap, IdMaps, List, MAGIC, MAX_ARGS, MAX_CONTROLLERS,
-    MAX_DELEGATES, MAX_ENV, MAX_ID_MAPS, MAX_LEN, MAX_LIMITS, MAX_LOWER_LAYERS, MAX_MOUNT_PATHS,
-    MAX_MOUNTS, MAX_SIGNAL, MOUNT_HEAD_LEN, MOUNT_OPTION_MAX, Mode, Mount, MountKind, MountList,
-    Mounts, NAME_MAX, NamespaceSet, Namespaces, OPTIONAL, PATH_MAX, Process, Record,
-    SignalRewrites, Strings, Supervision, Upper, VERSION, crc32c, delegate_head_len, id,
+    CONTROLLER_NAME_MAX, Capabilities, Cgroup, Config, ENTRY_HEADER_LEN, Error, ExitCodes,
+    HEADER_LEN, HOST_NAME_MAX, IdMap, IdMaps, List, MAGIC, MAX_ARGS, MAX_CONTROLLERS,
+    MAX_DELEGATES, MAX_ENV, MAX_GIDS, MAX_ID_MAPS, MAX_LEN, MAX_LIMITS, MAX_LOWER_LAYERS,
+    MAX_MOUNT_PATHS, MAX_MOUNTS, MAX_RLIMITS, MAX_SIGNAL, MOUNT_HEAD_LEN, MOUNT_OPTION_MAX, Mode,
+    Mount, MountKind, MountList, Mounts, NAME_MAX, NamespaceSet, Namespaces, OOM_SCORE_ADJ_MAX,
+    OOM_SCORE_ADJ_MIN, OPTIONAL, PATH_MAX, Process, Record, Rlimit, Rlimits, SignalRewrites,
+    Strings, Supervision, Upper, User, VERSION, crc32c, delegate_head_len, id,
 };
 
 /// What was expected where decoding stopped; the offset is in the `at` cursor.
@@ -494,10 +495,91 @@ fn process<'a>(section: &Entry<'a>, at: &mut usize, process: &mut Process<'a>) -
             ENV_SET => process.env_set = list(field.payload, at, ListField::EnvSet)?,
             ENV_UNSET => process.env_unset = list(field.payload, at, ListField::EnvUnset)?,
             CWD => process.cwd = path(field.payload, at, ListField::Cwd)?,
+            USER => process.user = Some(user(field.payload, at)?),
+            NO_NEW_PRIVILEGES => process.no_new_privileges = flag(field.payload)?,
+            CAPABILITIES => process.capabilities = Some(capabilities(field.payload)?),
+            RLIMITS => process.rlimits = rlimits(field.payload, at)?,
+            UMASK => match word(field.payload)? {
+                umask @ 0..=0o777 => process.umask = Some(umask),
+                _ => return Err("umask must be 0..=0o777"),
+            },
+            OOM_SCORE_ADJ => match word(field.payload)?.cast_signed() {
+                adj @ OOM_SCORE_ADJ_MIN..=OOM_SCORE_ADJ_MAX => process.oom_score_adj = Some(adj),
+                _ => return Err("oom_score_adj must be -1000..=1000"),
+            },
             _ => skip_unknown(field.id, at)?,
         }
     }
     Ok(())
+}
+
+/// The uid and the gid, then the additional gids.
+fn user<'a>(payload: &'a [u8], at: &mut usize) -> Check<User<'a>> {
+    const FRAMING: &str = "user must be a uid, a gid and gids, 4 bytes each";
+    let ids = u32::split(payload).and_then(|(uid, rest)| Some((uid, u32::split(rest)?)));
+    let Some((uid, (gid, gids))) = ids else {
+        return Err(FRAMING);
+    };
+    *at += 8;
+    let additional_gids = fixed(gids, at, FRAMING, |index, _: &[u8; 4]| match index {
+        MAX_GIDS => Err("more than 64 additional gids"),
+        _ => Ok(()),
+    })?;
+    Ok(User {
+        uid,
+        gid,
+        additional_gids,
+    })
+}
+
+/// The five sets, checked as `capset` and `PR_CAP_AMBIENT_RAISE` would.
+fn capabilities(payload: &[u8]) -> Check<Capabilities> {
+    let (&[b, e, p, i, a], []) = payload.as_chunks::<8>() else {
+        return Err("capabilities must be 5 sets of 8 bytes");
+    };
+    let caps = Capabilities {
+        bounding: u64::from_le_bytes(b),
+        effective: u64::from_le_bytes(e),
+        permitted: u64::from_le_bytes(p),
+        inheritable: u64::from_le_bytes(i),
+        ambient: u64::from_le_bytes(a),
+    };
+    let all = caps.bounding | caps.effective | caps.permitted | caps.inheritable | caps.ambient;
+    if all & !Capabilities::ALL != 0 {
+        return Err("capability above 40 (CAP_LAST_CAP)");
+    }
+    if caps.effective & !caps.permitted != 0 {
+        return Err("effective capabilities must be permitted");
+    }
+    if caps.ambient & !(caps.permitted & caps.inheritable) != 0 {
+        return Err("ambient capabilities must be permitted and inheritable");
+    }
+    Ok(caps)
+}
+
+/// Rlimit records: each resource known and once, soft at most hard.
+fn rlimits<'a>(payload: &'a [u8], at: &mut usize) -> Check<Rlimits<'a>> {
+    let mut seen = 0u16;
+    fixed(
+        payload,
+        at,
+        "rlimits must be 17-byte records",
+        |_, record| {
+            let rlimit = Rlimit::from_wire(record);
+            if usize::from(rlimit.resource) >= MAX_RLIMITS {
+                return Err("rlimit resource must be 0..=15");
+            }
+            let bit = 1 << rlimit.resource;
+            if seen & bit != 0 {
+                return Err("rlimit resource repeated");
+            }
+            seen |= bit;
+            if rlimit.soft > rlimit.hard {
+                return Err("rlimit soft limit above hard");
+            }
+            Ok(())
+        },
+    )
 }
 
 #[inline(never)]
@@ -618,19 +700,35 @@ fn namespaces<'a>(section: &Entry<'a>, at: &mut usize, ns: &mut Namespaces<'a>) 
 }
 
 fn id_maps<'a>(payload: &'a [u8], at: &mut usize) -> Check<IdMaps<'a>> {
-    let (maps, []) = payload.as_chunks::<ID_MAP_LEN>() else {
-        return Err("id maps must be 12-byte records");
+    fixed(
+        payload,
+        at,
+        "id maps must be 12-byte records",
+        |index, map| match index {
+            MAX_ID_MAPS => Err("more than 340 id maps"),
+            _ => check_id_map(IdMap::from_wire(map)),
+        },
+    )
+}
+
+/// A list of `N`-byte records (`framing` says so when the payload is not whole records),
+/// each passed to `check` with its index, `at` on it.
+fn fixed<'a, T, const N: usize>(
+    payload: &'a [u8],
+    at: &mut usize,
+    framing: &'static str,
+    mut check: impl FnMut(usize, &[u8; N]) -> Check,
+) -> Check<List<'a, T>> {
+    let (records, []) = payload.as_chunks::<N>() else {
+        return Err(framing);
     };
-    for (index, map) in maps.iter().enumerate() {
-        if index == MAX_ID_MAPS {
-            return Err("more than 340 id maps");
-        }
-        check_id_map(IdMap::from_wire(map))?;
-        *at += ID_MAP_LEN;
+    for (index, record) in records.iter().enumerate() {
+        check(index, record)?;
+        *at += N;
     }
     Ok(List {
         bytes: payload,
-        len: maps.len(),
+        len: records.len(),
         record: PhantomData,
     })
 }

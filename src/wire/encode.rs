@@ -142,6 +142,12 @@ impl Writer<'_> {
         }
     }
 
+    fn word_field(&mut self, id: u8, value: Option<u32>) {
+        if let Some(word) = value {
+            self.field(id, &word.to_le_bytes());
+        }
+    }
+
     fn list_field<T>(&mut self, id: u8, list: List<'_, T>) {
         if list.len != 0 {
             self.field(id, list.bytes);
@@ -172,6 +178,31 @@ impl Writer<'_> {
         self.list_field(ENV_SET, process.env_set);
         self.list_field(ENV_UNSET, process.env_unset);
         self.path_field(CWD, process.cwd);
+        if let Some(user) = &process.user {
+            let start = self.begin(USER);
+            self.put(&user.uid.to_le_bytes());
+            self.put(&user.gid.to_le_bytes());
+            self.put(user.additional_gids.bytes);
+            self.finish(start);
+        }
+        self.flag_field(NO_NEW_PRIVILEGES, process.no_new_privileges);
+        if let Some(caps) = &process.capabilities {
+            let start = self.begin(CAPABILITIES);
+            let sets = [
+                caps.bounding,
+                caps.effective,
+                caps.permitted,
+                caps.inheritable,
+                caps.ambient,
+            ];
+            for set in sets {
+                self.put(&set.to_le_bytes());
+            }
+            self.finish(start);
+        }
+        self.list_field(RLIMITS, process.rlimits);
+        self.word_field(UMASK, process.umask);
+        self.word_field(OOM_SCORE_ADJ, process.oom_score_adj.map(i32::cast_unsigned));
         self.finish_section(start);
     }
 
@@ -187,9 +218,7 @@ impl Writer<'_> {
         if !supervision.remap_exit.is_empty() {
             self.field(REMAP_EXIT, &supervision.remap_exit.0);
         }
-        if let Some(ms) = supervision.grace_ms {
-            self.field(GRACE_MS, &ms.to_le_bytes());
-        }
+        self.word_field(GRACE_MS, supervision.grace_ms);
         if !supervision.rewrite.is_empty() {
             self.field(REWRITE, supervision.rewrite.0.as_flattened());
         }

@@ -32,7 +32,8 @@
 //!   touches no cgroup, creates no namespace, mounts nothing), present is a [`Cgroup`],
 //!   [`Namespaces`] or [`Mounts`] whose defaults are the usual set-up.
 //! - Repeated items are a [`List`] of records that [`decode`] has checked, so reading them
-//!   cannot fail: [`Strings`], [`Delegates`], [`Limits`], [`IdMaps`], [`MountList`].
+//!   cannot fail: [`Strings`], [`Gids`], [`Rlimits`], [`Delegates`], [`Limits`], [`IdMaps`],
+//!   [`MountList`].
 //! - [`MAGIC`] starts every config. keel's embedded `.keelcfg` section is all zeros when no
 //!   config was embedded, so keel checks for the magic before calling [`decode`].
 //! - [`encode`] writes a [`Config`] into a caller's buffer and checks the result with
@@ -84,7 +85,7 @@
 //! |------|---------|
 //! | flag | empty; present means `true` |
 //! | bool | 1 byte, 0 or 1 |
-//! | u8, u32 | 1 or 4 bytes |
+//! | u8, u32, i32 | 1 or 4 bytes |
 //! | signal | 1 byte, `1..=`[`MAX_SIGNAL`] |
 //! | strings | NUL-terminated strings back to back, so none contains NUL; an empty payload is an empty list |
 //! | exit codes | 32 bytes: a bit set, code `c` is bit `c % 8` of byte `c / 8` |
@@ -95,6 +96,9 @@
 //! | id maps | [`IdMap`] records back to back, 12 bytes each: inside, outside and count (u32 each) |
 //! | time offset | 12 bytes: seconds (i64) and nanoseconds (u32) |
 //! | mounts | [`Mount`] records back to back, as tabled under section `0x05` |
+//! | user | uid and gid (u32 each), then the additional gids (u32 each, [`Gids`]) |
+//! | capabilities | 40 bytes: the bounding, effective, permitted, inheritable and ambient sets (u64 each); capability `n` is bit `n` |
+//! | rlimits | [`Rlimit`] records back to back, 17 bytes each: the resource (u8), soft and hard (u64 each, `u64::MAX` unlimited) |
 //!
 //! ## Section `0x01`: process ([`Process`])
 //!
@@ -105,6 +109,12 @@
 //! | 3 | env_set | strings | at most [`MAX_ENV`], each `KEY=VALUE` with a non-empty `KEY` |
 //! | 4 | env_unset | strings | at most [`MAX_ENV`], each a non-empty `KEY` without `=` |
 //! | 5 | cwd | strings | at most one: an absolute path shorter than [`PATH_MAX`] |
+//! | 6 | user | user | at most [`MAX_GIDS`] additional gids |
+//! | 7 | no_new_privileges | flag | set `PR_SET_NO_NEW_PRIVS` |
+//! | 8 | capabilities | capabilities | only bits `0..=`[`CAP_LAST_CAP`]; effective ⊆ permitted, ambient ⊆ permitted ∩ inheritable (the kernel refuses otherwise). Absent: capabilities are left as they are |
+//! | 9 | rlimits | rlimits | applied in order; each resource `0..`[`MAX_RLIMITS`] (`RLIMIT_*`) at most once, soft ≤ hard |
+//! | 10 | umask | u32 | `0..=0o777` |
+//! | 11 | oom_score_adj | i32 | [`OOM_SCORE_ADJ_MIN`]`..=`[`OOM_SCORE_ADJ_MAX`] |
 //!
 //! ## Section `0x02`: supervision ([`Supervision`])
 //!
@@ -213,8 +223,7 @@
 //!
 //! ## Adding a section
 //!
-//! Process security (uid/gid, capabilities, rlimits, seccomp BPF as a bytes field) becomes
-//! a section the same way: a table above, a struct in [`Config`] whose `Default` means "not
+//! A new section, such as a seccomp filter (BPF as a bytes field), is added this way: a table above, a struct in [`Config`] whose `Default` means "not
 //! configured", a function in `decode.rs` matching its field ids, and one in `encode.rs`
 //! writing them in id order. Repeated items become a [`List`] of a new [`Record`] type, like [`Delegates`]: checked once by `decode`
 //! and read by an infallible iterator. A record with parts of its own, like a [`Mount`],
@@ -288,6 +297,16 @@ pub const MAX_MOUNT_PATHS: usize = 64;
 pub const MAX_LOWER_LAYERS: usize = 15;
 /// Longest mount option: fsconfig refuses longer strings.
 pub const MOUNT_OPTION_MAX: usize = 255;
+/// Most additional gids of a [`User`].
+pub const MAX_GIDS: usize = 64;
+/// Highest capability number (Linux 6.x's `CAP_LAST_CAP`, `CAP_CHECKPOINT_RESTORE`).
+pub const CAP_LAST_CAP: u8 = 40;
+/// Number of `RLIMIT_*` resources (`RLIMIT_NLIMITS`), so the most rlimits, each once.
+pub const MAX_RLIMITS: usize = 16;
+/// Lowest `oom_score_adj`: the process is never killed for lack of memory.
+pub const OOM_SCORE_ADJ_MIN: i32 = -1000;
+/// Highest `oom_score_adj`: the process is killed first.
+pub const OOM_SCORE_ADJ_MAX: i32 = 1000;
 
 /// Section and field ids, as tabled in the module docs.
 mod id {
@@ -303,6 +322,12 @@ mod id {
         pub const ENV_SET: u8 = 3;
         pub const ENV_UNSET: u8 = 4;
         pub const CWD: u8 = 5;
+        pub const USER: u8 = 6;
+        pub const NO_NEW_PRIVILEGES: u8 = 7;
+        pub const CAPABILITIES: u8 = 8;
+        pub const RLIMITS: u8 = 9;
+        pub const UMASK: u8 = 10;
+        pub const OOM_SCORE_ADJ: u8 = 11;
     }
 
     pub mod supervision {
@@ -380,7 +405,7 @@ pub struct Config<'a> {
     pub mounts: Option<Mounts<'a>>,
 }
 
-/// Section `0x01`: the program, its environment and its working directory.
+/// Section `0x01`: the program, its environment, its working directory and its privileges.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Process<'a> {
     /// The program and its arguments; empty when the config leaves them to the command line.
@@ -393,6 +418,60 @@ pub struct Process<'a> {
     pub env_unset: Strings<'a>,
     /// Absolute directory to run the program in.
     pub cwd: Option<&'a CStr>,
+    /// The user to switch to before exec; `None`: keel's.
+    pub user: Option<User<'a>>,
+    /// Set `PR_SET_NO_NEW_PRIVS`: exec grants no privileges (setuid bits, file capabilities).
+    pub no_new_privileges: bool,
+    /// The program's capability sets; `None`: leave capabilities as they are.
+    pub capabilities: Option<Capabilities>,
+    /// Resource limits, applied in order.
+    pub rlimits: Rlimits<'a>,
+    /// The file mode creation mask, `0..=0o777`; `None`: keel's.
+    pub umask: Option<u32>,
+    /// `/proc/self/oom_score_adj`, [`OOM_SCORE_ADJ_MIN`]`..=`[`OOM_SCORE_ADJ_MAX`].
+    pub oom_score_adj: Option<i32>,
+}
+
+/// Who the program runs as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct User<'a> {
+    /// The real, effective and saved user id.
+    pub uid: u32,
+    /// The real, effective and saved group id.
+    pub gid: u32,
+    /// The supplementary groups (setgroups), at most [`MAX_GIDS`].
+    pub additional_gids: Gids<'a>,
+}
+
+/// Capability sets: bit `n` is capability `n`, `0..=`[`CAP_LAST_CAP`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// The bounding set: capabilities outside it are dropped from it for good.
+    pub bounding: u64,
+    /// The effective set, within `permitted`.
+    pub effective: u64,
+    /// The permitted set.
+    pub permitted: u64,
+    /// The inheritable set.
+    pub inheritable: u64,
+    /// The ambient set, within `permitted` and `inheritable`: what a non-root exec keeps.
+    pub ambient: u64,
+}
+
+impl Capabilities {
+    /// Every capability bit a set may have.
+    pub const ALL: u64 = (1 << (CAP_LAST_CAP + 1)) - 1;
+}
+
+/// A resource limit, as `setrlimit` takes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rlimit {
+    /// The `RLIMIT_*` number, `0..`[`MAX_RLIMITS`].
+    pub resource: u8,
+    /// The soft limit, at most `hard`; `u64::MAX` is unlimited (`RLIM_INFINITY`).
+    pub soft: u64,
+    /// The hard limit; `u64::MAX` is unlimited.
+    pub hard: u64,
 }
 
 /// Section `0x02`: how keel supervises the program. `None` (or an empty set) leaves keel's
@@ -693,6 +772,10 @@ pub enum Upper<'a> {
 
 /// C strings, each with its NUL.
 pub type Strings<'a> = List<'a, &'a CStr>;
+/// Group ids.
+pub type Gids<'a> = List<'a, u32>;
+/// Resource limits.
+pub type Rlimits<'a> = List<'a, Rlimit>;
 /// Cgroup delegates.
 pub type Delegates<'a> = List<'a, Delegate<'a>>;
 /// Cgroup limits.
@@ -850,6 +933,62 @@ impl<'a> Record<'a> for Limit<'a> {
         for string in [self.cgroup, self.file, self.value] {
             put(string.to_bytes_with_nul());
         }
+    }
+}
+
+impl<'a> Record<'a> for u32 {
+    fn split(bytes: &'a [u8]) -> Option<(u32, &'a [u8])> {
+        let (word, rest) = bytes.split_first_chunk()?;
+        Some((u32::from_le_bytes(*word), rest))
+    }
+
+    fn write(&self, mut put: impl FnMut(&[u8])) {
+        put(&self.to_le_bytes());
+    }
+}
+
+/// An [`Rlimit`] record's length.
+const RLIMIT_LEN: usize = 17;
+
+impl Rlimit {
+    fn from_wire(bytes: &[u8; RLIMIT_LEN]) -> Rlimit {
+        let [
+            resource,
+            s0,
+            s1,
+            s2,
+            s3,
+            s4,
+            s5,
+            s6,
+            s7,
+            h0,
+            h1,
+            h2,
+            h3,
+            h4,
+            h5,
+            h6,
+            h7,
+        ] = *bytes;
+        Rlimit {
+            resource,
+            soft: u64::from_le_bytes([s0, s1, s2, s3, s4, s5, s6, s7]),
+            hard: u64::from_le_bytes([h0, h1, h2, h3, h4, h5, h6, h7]),
+        }
+    }
+}
+
+impl<'a> Record<'a> for Rlimit {
+    fn split(bytes: &'a [u8]) -> Option<(Rlimit, &'a [u8])> {
+        let (rlimit, rest) = bytes.split_first_chunk::<RLIMIT_LEN>()?;
+        Some((Rlimit::from_wire(rlimit), rest))
+    }
+
+    fn write(&self, mut put: impl FnMut(&[u8])) {
+        put(&[self.resource]);
+        put(&self.soft.to_le_bytes());
+        put(&self.hard.to_le_bytes());
     }
 }
 

@@ -7,6 +7,7 @@ mod elf;
 mod mounts;
 mod namespaces;
 mod schema;
+mod security;
 mod source;
 
 use std::fs;

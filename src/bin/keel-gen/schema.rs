@@ -5,7 +5,7 @@
 //! The checks here are the host's: besides what keel itself would refuse, they catch
 //! duplicates and contradictions, and point at the line and column to fix. `[cgroup]`, with
 //! its preset and its kernel rules, is in `cgroup.rs`; `[namespaces]` in `namespaces.rs`;
-//! `[mounts]` and `[[mount]]` in `mounts.rs`.
+//! `[mounts]` and `[[mount]]` in `mounts.rs`; the process's privileges in `security.rs`.
 
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
@@ -13,8 +13,8 @@ use std::hash::Hash;
 use std::ops::Range;
 
 use keel::wire::{
-    self, Config, ExitCodes, MAX_ARGS, MAX_ENV, Mode, NamespaceSet, PATH_MAX, Process, Record,
-    SignalRewrites, Strings, Supervision, syntax,
+    self, Capabilities, Config, ExitCodes, MAX_ARGS, MAX_ENV, Mode, NamespaceSet, PATH_MAX,
+    Process, Record, SignalRewrites, Strings, Supervision, syntax,
 };
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -22,6 +22,7 @@ use toml::Spanned;
 use crate::cgroup::{CgroupTable, CompiledCgroup};
 use crate::mounts::{self, CompiledMounts, MountTable, MountsTable};
 use crate::namespaces::{CompiledNamespaces, NamespacesTable};
+use crate::security::{self, CapabilitiesTable, CompiledUser, RlimitTable, UserTable};
 use crate::source::Source;
 
 /// A list of strings, each with its position for error messages.
@@ -48,6 +49,11 @@ struct ProcessTable {
     env_clear: Option<Spanned<bool>>,
     env_unset: Option<List>,
     cwd: Option<Spanned<String>>,
+    no_new_privileges: Option<bool>,
+    oom_score_adj: Option<Spanned<i64>>,
+    user: Option<Spanned<UserTable>>,
+    capabilities: Option<CapabilitiesTable>,
+    rlimits: Option<Vec<Spanned<RlimitTable>>>,
 }
 
 /// `[supervision]`: how keel runs it. Spanned fields are the ones an error may point at.
@@ -74,6 +80,11 @@ pub struct Compiled {
     env_set: Vec<u8>,
     env_unset: Vec<u8>,
     cwd: Option<CString>,
+    user: CompiledUser,
+    no_new_privileges: bool,
+    capabilities: Option<Capabilities>,
+    rlimits: Vec<u8>,
+    oom_score_adj: Option<i32>,
     rewrite: Vec<[u8; 2]>,
     /// Every supervision field but `rewrite`, which borrows `self.rewrite`.
     supervision: Supervision<'static>,
@@ -84,6 +95,7 @@ pub struct Compiled {
 
 impl Compiled {
     pub fn config(&self) -> Config<'_> {
+        let (user, umask) = self.user.config();
         Config {
             process: Process {
                 args: records(&self.args),
@@ -91,6 +103,12 @@ impl Compiled {
                 env_set: records(&self.env_set),
                 env_unset: records(&self.env_unset),
                 cwd: self.cwd.as_deref(),
+                user,
+                no_new_privileges: self.no_new_privileges,
+                capabilities: self.capabilities,
+                rlimits: records(&self.rlimits),
+                umask,
+                oom_score_adj: self.oom_score_adj,
             },
             supervision: Supervision {
                 rewrite: SignalRewrites::new(&self.rewrite),
@@ -246,6 +264,22 @@ impl ProcessTable {
         if let Some(cwd) = &self.cwd {
             out.cwd = Some(absolute_path(source, cwd, "cwd", "/srv")?);
         }
+        if let Some(user) = &self.user {
+            out.user = user.get_ref().compile(source, user.span())?;
+        }
+        out.no_new_privileges = self.no_new_privileges.unwrap_or_default();
+        out.capabilities = self
+            .capabilities
+            .as_ref()
+            .map(|caps| caps.compile(source))
+            .transpose()?;
+        let rlimits = self.rlimits.as_deref().unwrap_or_default();
+        out.rlimits = security::rlimits(source, rlimits)?;
+        out.oom_score_adj = self
+            .oom_score_adj
+            .as_ref()
+            .map(|adj| security::oom_score_adj(source, adj))
+            .transpose()?;
         Ok(())
     }
 
@@ -259,6 +293,14 @@ impl ProcessTable {
                 .cwd
                 .map(|cwd| text(cwd, "cwd").map(unspanned))
                 .transpose()?,
+            no_new_privileges: process.no_new_privileges.then_some(true),
+            oom_score_adj: process.oom_score_adj.map(|adj| unspanned(adj.into())),
+            user: UserTable::from_wire(process.user, process.umask).map(unspanned),
+            capabilities: process
+                .capabilities
+                .as_ref()
+                .map(CapabilitiesTable::from_wire),
+            rlimits: security::rlimits_from_wire(process.rlimits)?,
         })
     }
 }

@@ -21,6 +21,7 @@ mod ns;
 mod overlay;
 mod process;
 mod seal;
+mod security;
 mod signal;
 mod supervise;
 mod sys;

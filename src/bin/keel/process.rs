@@ -78,6 +78,10 @@ pub fn exec_workload(l: &Launch<'_>) -> i32 {
         error!("cwd {}: {}", Bytes(cwd.to_bytes()), Error(e));
         return exit::SETUP;
     }
+    // Privileges go last: the steps above may need them.
+    if crate::security::apply(p).is_err() {
+        return exit::SETUP;
+    }
     let rewrite_listen_pid = activated && own != keel;
     if !rewrite_listen_pid && !p.env_clear && p.env_set.is_empty() && p.env_unset.is_empty() {
         return exec::exec(s.program, env.as_ptr(), lookup(env, b"PATH"));

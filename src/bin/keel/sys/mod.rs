@@ -528,3 +528,32 @@ pub fn execveat(fd: &rustix::fd::OwnedFd, argv: *const *const u8, envp: *const *
     };
     result(ret).err().unwrap_or(Errno::INVAL)
 }
+
+/// `prctl(option, arg2, 0, 0, 0)` for the options rustix wraps only with typed capability
+/// enums (PR_CAPBSET_DROP takes any capability number).
+pub fn prctl(option: u32, arg2: usize) -> Result<(), Errno> {
+    prctl4(option, arg2, 0)
+}
+
+/// `prctl(option, arg2, arg3, 0, 0)` (PR_CAP_AMBIENT with PR_CAP_AMBIENT_RAISE and a number).
+pub fn prctl4(option: u32, arg2: usize, arg3: usize) -> Result<(), Errno> {
+    // SAFETY: integer arguments only; the options keel passes take no pointers.
+    result(unsafe { arch::syscall5(nr::__NR_prctl, option as usize, arg2, arg3, 0, 0) }).map(drop)
+}
+
+/// `prlimit64(0, resource, {soft, hard}, NULL)`: rustix's setrlimit takes a typed resource,
+/// the config carries the number. `u64::MAX` is RLIM_INFINITY.
+pub fn set_rlimit(resource: u8, soft: u64, hard: u64) -> Result<(), Errno> {
+    let limit = [soft, hard];
+    // SAFETY: `limit` is a live struct rlimit64 (two u64); the old-value pointer is NULL.
+    result(unsafe {
+        arch::syscall4(
+            nr::__NR_prlimit64,
+            0,
+            resource as usize,
+            limit.as_ptr() as usize,
+            0,
+        )
+    })
+    .map(drop)
+}
