@@ -357,29 +357,10 @@ impl Cgroups<'_> {
         }
         for _ in 0..MOVE_PASSES {
             let mut moved = false;
-            let mut buf = [0u8; 4096];
-            let src = self.open(b"", b"cgroup.procs", OFlags::RDONLY)?;
-            let mut carry = 0;
-            loop {
-                let n = rustix::io::read(&src, &mut buf[carry..]).unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                let filled = carry + n;
-                // Whole lines only; a pid cut by the buffer's end waits for the next read.
-                let complete = buf[..filled]
-                    .iter()
-                    .rposition(|&c| c == b'\n')
-                    .map_or(0, |i| i + 1);
-                for pid in buf[..complete]
-                    .split(|&c| c == b'\n')
-                    .filter(|p| !p.is_empty())
-                {
-                    moved |= mv(pid)?;
-                }
-                buf.copy_within(complete..filled, 0);
-                carry = filled - complete;
-            }
+            self.scan_pids(|pid| {
+                moved |= mv(pid)?;
+                Ok(false)
+            })?;
             if !moved {
                 return Ok(());
             }
@@ -539,6 +520,13 @@ impl Cgroups<'_> {
     fn holds_keel(&self) -> Result<bool, ()> {
         let mut own: heapless::String<12> = heapless::String::new();
         let _ = uwrite!(own, "{}", rustix::process::getpid().as_raw_nonzero().get());
+        self.scan_pids(|pid| Ok(pid == own.as_bytes()))
+    }
+
+    /// Calls `each` with every pid in the base cgroup's cgroup.procs, read in whole lines
+    /// (a pid cut by the buffer's end waits for the next read), until `each` returns true.
+    /// Returns whether it did.
+    fn scan_pids(&self, mut each: impl FnMut(&[u8]) -> Result<bool, ()>) -> Result<bool, ()> {
         let procs = self.open(b"", b"cgroup.procs", OFlags::RDONLY)?;
         let mut buf = [0u8; 4096];
         let mut carry = 0;
@@ -552,11 +540,13 @@ impl Cgroups<'_> {
                 .iter()
                 .rposition(|&c| c == b'\n')
                 .map_or(0, |i| i + 1);
-            if buf[..complete]
+            for pid in buf[..complete]
                 .split(|&c| c == b'\n')
-                .any(|pid| pid == own.as_bytes())
+                .filter(|p| !p.is_empty())
             {
-                return Ok(true);
+                if each(pid)? {
+                    return Ok(true);
+                }
             }
             buf.copy_within(complete..filled, 0);
             carry = filled - complete;

@@ -312,7 +312,7 @@ fn bad_value(option: &[u8]) -> Parsed {
     usage_error()
 }
 
-/// For `log::Bytes` users that want the usage text after their own message.
+/// Neither the command line nor a config names a program: say so, then show the usage.
 pub fn missing_program() -> i32 {
     error!("no program to run: keel [OPTIONS] [--] PROGRAM [ARGS...]");
     usage_error().err().unwrap_or(exit::USAGE)

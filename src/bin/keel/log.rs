@@ -81,7 +81,7 @@ impl ufmt::uDisplay for Bytes<'_> {
             let (good, skip) = match core::str::from_utf8(rest) {
                 Ok(s) => (s, rest.len()),
                 Err(e) => (
-                    // SAFETY-free: `valid_up_to` bytes are valid UTF-8 by definition.
+                    // The first `valid_up_to` bytes are valid UTF-8 by definition.
                     core::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or(""),
                     e.valid_up_to() + e.error_len().unwrap_or(rest.len() - e.valid_up_to()),
                 ),
