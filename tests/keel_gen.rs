@@ -121,6 +121,7 @@ fn every_example_builds_and_inspects_back_to_the_same_bytes() {
         "benchexec.toml",
         "cgroup.toml",
         "exec.toml",
+        "landlock.toml",
         "minimal.toml",
         "mounts.toml",
         "namespaces.toml",
@@ -553,6 +554,34 @@ fn errors_point_at_line_and_column() {
         (
             "[process]\noom_score_adj = -1001\n",
             "2:17: oom_score_adj is -1000..=1000",
+        ),
+        (
+            "[landlock]\nrequired = true\n",
+            "1:1: [landlock] restricts nothing: add [[landlock.path]] or [[landlock.port]] rules, or name handled_fs, handled_net or scoped",
+        ),
+        (
+            "[[landlock.path]]\npath = \"/usr\"\naccess = [\"reed\"]\n",
+            "3:11: unknown filesystem right \"reed\": use one of execute, write_file, read_file, read_dir, remove_dir, remove_file, make_char, make_dir, make_reg, make_sock, make_fifo, make_block, make_sym, refer, truncate, ioctl_dev",
+        ),
+        (
+            "[landlock]\nhandled_fs = [\"write\"]\n[[landlock.path]]\npath = \"/usr\"\naccess = [\"read\"]\n",
+            "5:10: grants read_file, read_dir, which handled_fs does not restrict: add it to handled_fs or drop it here",
+        ),
+        (
+            "[[landlock.path]]\npath = \"usr\"\naccess = [\"read\"]\n",
+            "2:8: path must be an absolute path, as in path = \"/usr\"",
+        ),
+        (
+            "[[landlock.path]]\npath = \"/usr\"\naccess = [\"read\"]\n[[landlock.path]]\npath = \"/usr\"\naccess = [\"execute\"]\n",
+            "5:8: this path has a rule already: merge the two",
+        ),
+        (
+            "[[landlock.port]]\nport = 70000\naccess = [\"bind_tcp\"]\n",
+            "2:8: a port is 0..=65535",
+        ),
+        (
+            "[[landlock.port]]\nport = 80\naccess = []\n",
+            "3:10: name at least one network right",
         ),
         (
             "[process.user]\nuid = 1000\n",

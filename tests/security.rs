@@ -104,3 +104,96 @@ fn an_unmapped_user_is_a_one_line_error() {
         "{err}"
     );
 }
+
+/// What a shell workload under Landlock needs: system directories to read and run, /proc to
+/// read, /dev/null to write.
+const SYSTEM_READ: &str = "[[landlock.path]]\npath = \"/usr\"\naccess = [\"read\", \"execute\"]\n\
+     [[landlock.path]]\npath = \"/etc\"\naccess = [\"read\"]\n\
+     [[landlock.path]]\npath = \"/proc\"\naccess = [\"read\"]\n\
+     [[landlock.path]]\npath = \"/dev/null\"\naccess = [\"write_file\"]\n";
+
+/// The /bin, /lib and /lib64 links of a merged-/usr system resolve into /usr, but a
+/// non-merged one has them as directories: grant those that exist.
+fn landlock_system() -> String {
+    let mut rules = SYSTEM_READ.to_owned();
+    for dir in ["/bin", "/lib", "/lib64", "/sbin"] {
+        let is_real_dir = std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir());
+        if is_real_dir {
+            rules +=
+                &format!("[[landlock.path]]\npath = \"{dir}\"\naccess = [\"read\", \"execute\"]\n");
+        }
+    }
+    rules
+}
+
+#[test]
+fn landlock_refuses_what_no_rule_grants() {
+    let t = Scratch::new("sec-landlock");
+    let work = t.dir("work");
+    let secret = t.file("secret", "hidden\n");
+    let toml = format!(
+        "[process]\nno_new_privileges = true\n[landlock]\nrequired = true\n{}\
+         [[landlock.path]]\npath = \"{}\"\naccess = [\"read\", \"write\"]\n",
+        landlock_system(),
+        work.display()
+    );
+    let script = format!(
+        "echo written > {work}/new && cat {work}/new; \
+         cat {secret} 2>/dev/null || echo secret-denied; \
+         echo x > {secret} 2>/dev/null || echo write-denied; \
+         cat /proc/self/status | grep NoNewPrivs",
+        work = work.display(),
+        secret = secret.display()
+    );
+    let out = ok(&run(&t, &toml, &script));
+    assert_eq!(
+        out,
+        "written\nsecret-denied\nwrite-denied\nNoNewPrivs:\t1\n"
+    );
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "hidden\n");
+}
+
+#[test]
+fn landlock_without_no_new_privileges_is_applied_before_the_user_switch() {
+    // Without no_new_privs the kernel wants CAP_SYS_ADMIN for landlock_restrict_self, which
+    // the workload's user 1000 no longer has: keel must restrict before switching.
+    let t = Scratch::new("sec-landlock-user");
+    let toml = format!(
+        "[process.user]\nuid = 1000\ngid = 1000\n[landlock]\nrequired = true\n{}",
+        landlock_system()
+    );
+    let out = ok(&run(
+        &t,
+        &toml,
+        "id -u; ls /tmp >/dev/null 2>&1 || echo tmp-denied; grep NoNewPrivs /proc/self/status",
+    ));
+    assert_eq!(out, "1000\ntmp-denied\nNoNewPrivs:\t0\n");
+}
+
+#[test]
+fn landlock_ports_limit_tcp_binds() {
+    let t = Scratch::new("sec-landlock-net");
+    let toml = "[process]\nno_new_privileges = true\n[landlock]\nrequired = true\n\
+                [[landlock.port]]\nport = 47231\naccess = [\"bind_tcp\"]\n";
+    let bind = "import socket,sys\n\
+                for port in (47231, 47232):\n\
+                \x20   s = socket.socket()\n\
+                \x20   try: s.bind(('127.0.0.1', port)); print(port, 'bound')\n\
+                \x20   except OSError as e: print(port, e.strerror)\n";
+    let out = ok(&run(&t, toml, &format!("python3 -c \"{bind}\"")));
+    assert_eq!(out, "47231 bound\n47232 Permission denied\n");
+}
+
+#[test]
+fn a_missing_landlock_path_is_a_setup_error() {
+    let t = Scratch::new("sec-landlock-missing");
+    let toml = "[process]\nno_new_privileges = true\n[landlock]\n\
+                [[landlock.path]]\npath = \"/nonexistent/keel\"\naccess = [\"read\"]\n";
+    let out = run(&t, toml, "echo ran");
+    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        "keel: landlock: open /nonexistent/keel: ENOENT (No such file or directory)\n"
+    );
+}

@@ -3,11 +3,12 @@
 
 use keel::wire::{
     self, CAP_LAST_CAP, Capabilities, Cgroup, Config, Delegate, EncodeError, Error, ExitCodes,
-    HEADER_LEN, HOST_NAME_MAX, IdMap, Limit, List, MAX_ARGS, MAX_CONTROLLERS, MAX_DELEGATES,
-    MAX_ENV, MAX_GIDS, MAX_ID_MAPS, MAX_LEN, MAX_LIMITS, MAX_LOWER_LAYERS, MAX_MOUNT_PATHS,
-    MAX_MOUNTS, MAX_RLIMITS, MAX_SIGNAL, MOUNT_OPTION_MAX, Mode, Mount, MountKind, Mounts,
-    NAME_MAX, NamespaceSet, Namespaces, PATH_MAX, Process, Record, Rlimit, SignalRewrites, Strings,
-    Supervision, TimeOffsets, Upper, User, syntax,
+    HEADER_LEN, HOST_NAME_MAX, IdMap, Landlock, LandlockPath, LandlockPort, Limit, List, MAX_ARGS,
+    MAX_CONTROLLERS, MAX_DELEGATES, MAX_ENV, MAX_GIDS, MAX_ID_MAPS, MAX_LANDLOCK_RULES, MAX_LEN,
+    MAX_LIMITS, MAX_LOWER_LAYERS, MAX_MOUNT_PATHS, MAX_MOUNTS, MAX_RLIMITS,
+    MAX_SECCOMP_INSTRUCTIONS, MAX_SIGNAL, MOUNT_OPTION_MAX, Mode, Mount, MountKind, Mounts,
+    NAME_MAX, NamespaceSet, Namespaces, PATH_MAX, Process, Record, Rlimit, SeccompFilter,
+    SignalRewrites, Strings, Supervision, TimeOffsets, Upper, User, syntax,
 };
 use proptest::collection::{btree_map, btree_set, vec};
 use proptest::prelude::*;
@@ -43,6 +44,49 @@ struct Owned {
     cgroup: Option<OwnedCgroup>,
     namespaces: Option<OwnedNamespaces>,
     mounts: Option<OwnedMounts>,
+    /// The seccomp flags and program.
+    seccomp: Option<(u32, Vec<u8>)>,
+    landlock: Option<OwnedLandlock>,
+}
+
+/// Storage for a generated Landlock section.
+#[derive(Clone, Debug, Default)]
+struct OwnedLandlock {
+    required: bool,
+    handled_fs: u64,
+    handled_net: u64,
+    scoped: u64,
+    paths: Vec<(u64, CString)>,
+    ports: Vec<(u64, u16)>,
+    /// `paths` and `ports` as records, which the lists borrow.
+    path_records: Vec<u8>,
+    port_records: Vec<u8>,
+}
+
+impl OwnedLandlock {
+    fn seal(mut self) -> OwnedLandlock {
+        self.path_records = records(self.paths.iter().map(|(access, path)| LandlockPath {
+            access: *access,
+            path,
+        }));
+        self.port_records = records(
+            self.ports
+                .iter()
+                .map(|&(access, port)| LandlockPort { access, port }),
+        );
+        self
+    }
+
+    fn config(&self) -> Landlock<'_> {
+        Landlock {
+            required: self.required,
+            handled_fs: self.handled_fs,
+            handled_net: self.handled_net,
+            scoped: self.scoped,
+            paths: list(&self.path_records),
+            ports: list(&self.port_records),
+        }
+    }
 }
 
 /// A delegate's path, owner and `enable_controllers`.
@@ -231,6 +275,10 @@ impl Owned {
                 rlimits: list(&self.rlimit_records),
                 umask: self.umask,
                 oom_score_adj: self.oom_score_adj,
+                seccomp: self.seccomp.as_ref().map(|(flags, program)| SeccompFilter {
+                    flags: *flags,
+                    program,
+                }),
             },
             supervision: Supervision {
                 mode: self.mode,
@@ -247,6 +295,7 @@ impl Owned {
             cgroup: self.cgroup.as_ref().map(OwnedCgroup::config),
             namespaces: self.namespaces.as_ref().map(OwnedNamespaces::config),
             mounts: self.mounts.as_ref().map(OwnedMounts::config),
+            landlock: self.landlock.as_ref().map(OwnedLandlock::config),
         }
     }
 }
@@ -550,6 +599,48 @@ fn rlimits() -> impl Strategy<Value = Vec<Rlimit>> {
         })
 }
 
+/// A seccomp filter's flags and program: the decoder checks the framing, not the
+/// instructions, which the kernel checks.
+fn seccomp() -> impl Strategy<Value = (u32, Vec<u8>)> {
+    (0..=SeccompFilter::FLAGS, vec(any::<[u8; 8]>(), 1..20))
+        .prop_map(|(flags, program)| (flags, program.concat()))
+}
+
+/// A nonempty subset of `within`, from `bits`.
+fn some_of(bits: u64, within: u64) -> u64 {
+    match bits & within {
+        0 => within & within.wrapping_neg(), // its lowest bit
+        some => some,
+    }
+}
+
+prop_compose! {
+    /// A Landlock section: every rule within the rights the ruleset handles.
+    fn owned_landlock()(
+        required in any::<bool>(),
+        handled in [any::<u64>(); 3],
+        paths in vec((any::<u64>(), absolute()), 0..4),
+        ports in vec((any::<u64>(), any::<u16>()), 0..4),
+    ) -> OwnedLandlock {
+        let handled_fs = some_of(handled[0], Landlock::FS_ALL);
+        let handled_net = handled[1] & Landlock::NET_ALL;
+        let ports = match handled_net {
+            0 => Vec::new(),
+            net => ports.into_iter().map(|(access, port)| (some_of(access, net), port)).collect(),
+        };
+        OwnedLandlock {
+            required,
+            handled_fs,
+            handled_net,
+            scoped: handled[2] & Landlock::SCOPE_ALL,
+            paths: paths.into_iter().map(|(access, path)| (some_of(access, handled_fs), path)).collect(),
+            ports,
+            ..OwnedLandlock::default()
+        }
+        .seal()
+    }
+}
+
 prop_compose! {
     /// Any config `decode` accepts (names need not be UTF-8, nothing need be sensible).
     fn owned()(
@@ -579,6 +670,8 @@ prop_compose! {
         cgroup in proptest::option::of(owned_cgroup()),
         namespaces in proptest::option::of(owned_namespaces()),
         mounts in proptest::option::of(owned_mounts()),
+        seccomp in proptest::option::of(seccomp()),
+        landlock in proptest::option::of(owned_landlock()),
     ) -> Owned {
         Owned {
             args: args.map(|(program, rest)| nul_joined([program].into_iter().chain(rest))).unwrap_or_default(),
@@ -610,6 +703,8 @@ prop_compose! {
             cgroup,
             namespaces,
             mounts,
+            seccomp,
+            landlock,
         }
     }
 }
@@ -2429,4 +2524,110 @@ fn umask_and_oom_score_adj_are_in_range() {
             what
         );
     }
+}
+
+fn landlock_with(landlock: Landlock<'_>) -> Config<'_> {
+    Config {
+        landlock: Some(landlock),
+        ..Config::default()
+    }
+}
+
+#[test]
+fn seccomp_filters_are_framed() {
+    let filter = |flags, program| {
+        process_with(Process {
+            seccomp: Some(SeccompFilter { flags, program }),
+            ..Process::default()
+        })
+    };
+    let one = [0u8; 8];
+    assert!(encode(&filter(7, &one)).is_ok());
+    assert_eq!(
+        invalid(&filter(8, &one)),
+        "seccomp flags must be TSYNC, LOG or SPEC_ALLOW"
+    );
+    assert_eq!(
+        invalid(&filter(0, &[])),
+        "seccomp filter must have 1 to 4096 instructions"
+    );
+    assert_eq!(
+        invalid(&filter(0, &[0; 12])),
+        "seccomp instructions are 8 bytes each"
+    );
+    let most = vec![0; MAX_SECCOMP_INSTRUCTIONS * 8];
+    let config = filter(0, &most);
+    let decoded_len = wire::decode(&encode(&config).expect("4096 instructions fit"))
+        .expect("decodes")
+        .process
+        .seccomp
+        .map(|f| f.instructions());
+    assert_eq!(decoded_len, Some(MAX_SECCOMP_INSTRUCTIONS));
+    let too_many = vec![0; (MAX_SECCOMP_INSTRUCTIONS + 1) * 8];
+    assert_eq!(
+        invalid(&filter(0, &too_many)),
+        "seccomp filter must have 1 to 4096 instructions"
+    );
+}
+
+#[test]
+fn landlock_rules_are_checked() {
+    let base = Landlock {
+        handled_fs: 0b1100,
+        ..Landlock::default()
+    };
+    assert!(encode(&landlock_with(base)).is_ok());
+    assert_eq!(
+        invalid(&landlock_with(Landlock::default())),
+        "landlock handles no right"
+    );
+    let unknown = Landlock {
+        handled_fs: Landlock::FS_ALL + 1,
+        ..base
+    };
+    assert_eq!(invalid(&landlock_with(unknown)), "unknown landlock right");
+    let scoped = Landlock { scoped: 4, ..base };
+    assert_eq!(invalid(&landlock_with(scoped)), "unknown landlock right");
+    let path = |access, path: &CString| records([LandlockPath { access, path }]);
+    let usr = c"/usr".to_owned();
+    for (access, path_text, problem) in [
+        (0b100, &usr, None),
+        (0, &usr, Some("landlock rule grants nothing")),
+        (0b1, &usr, Some("landlock rule grants a right not handled")),
+        (
+            0b100,
+            &c"usr".to_owned(),
+            Some("landlock path must be absolute"),
+        ),
+    ] {
+        let bytes = path(access, path_text);
+        let config = landlock_with(Landlock {
+            paths: list(&bytes),
+            ..base
+        });
+        match problem {
+            None => assert!(encode(&config).is_ok()),
+            Some(problem) => assert_eq!(invalid(&config), problem),
+        }
+    }
+    let port = |access| records([LandlockPort { access, port: 443 }]);
+    let granted = port(1);
+    let with_ports = |bytes, handled_net| {
+        landlock_with(Landlock {
+            handled_net,
+            ports: list(bytes),
+            ..base
+        })
+    };
+    assert!(encode(&with_ports(&granted, 1)).is_ok());
+    assert_eq!(
+        invalid(&with_ports(&granted, 2)),
+        "landlock rule grants a right not handled"
+    );
+    let many =
+        records((0..=MAX_LANDLOCK_RULES as u16).map(|port| LandlockPort { access: 1, port }));
+    assert_eq!(
+        invalid(&with_ports(&many, 1)),
+        "more than 256 landlock ports"
+    );
 }

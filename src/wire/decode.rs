@@ -11,12 +11,14 @@ use core::marker::PhantomData;
 
 use super::{
     CONTROLLER_NAME_MAX, Capabilities, Cgroup, Config, ENTRY_HEADER_LEN, Error, ExitCodes,
-    HEADER_LEN, HOST_NAME_MAX, IdMap, IdMaps, List, MAGIC, MAX_ARGS, MAX_CONTROLLERS,
-    MAX_DELEGATES, MAX_ENV, MAX_GIDS, MAX_ID_MAPS, MAX_LEN, MAX_LIMITS, MAX_LOWER_LAYERS,
-    MAX_MOUNT_PATHS, MAX_MOUNTS, MAX_RLIMITS, MAX_SIGNAL, MOUNT_HEAD_LEN, MOUNT_OPTION_MAX, Mode,
-    Mount, MountKind, MountList, Mounts, NAME_MAX, NamespaceSet, Namespaces, OOM_SCORE_ADJ_MAX,
-    OOM_SCORE_ADJ_MIN, OPTIONAL, PATH_MAX, Process, Record, Rlimit, Rlimits, SignalRewrites,
-    Strings, Supervision, Upper, User, VERSION, crc32c, delegate_head_len, id,
+    HEADER_LEN, HOST_NAME_MAX, IdMap, IdMaps, LANDLOCK_PORT_LEN, Landlock, LandlockPath,
+    LandlockPort, List, MAGIC, MAX_ARGS, MAX_CONTROLLERS, MAX_DELEGATES, MAX_ENV, MAX_GIDS,
+    MAX_ID_MAPS, MAX_LANDLOCK_RULES, MAX_LEN, MAX_LIMITS, MAX_LOWER_LAYERS, MAX_MOUNT_PATHS,
+    MAX_MOUNTS, MAX_RLIMITS, MAX_SECCOMP_INSTRUCTIONS, MAX_SIGNAL, MOUNT_HEAD_LEN,
+    MOUNT_OPTION_MAX, Mode, Mount, MountKind, MountList, Mounts, NAME_MAX, NamespaceSet,
+    Namespaces, OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, OPTIONAL, PATH_MAX, Process, Record, Rlimit,
+    Rlimits, SeccompFilter, SignalRewrites, Strings, Supervision, Upper, User, VERSION, crc32c,
+    delegate_head_len, id,
 };
 
 /// What was expected where decoding stopped; the offset is in the `at` cursor.
@@ -56,6 +58,7 @@ fn decode_into<'a>(bytes: &'a [u8], at: &mut usize, config: &mut Config<'a>) -> 
                 self::namespaces(&section, at, namespaces)?
             }
             id::MOUNTS => mounts(&section, at, config.mounts.insert(Mounts::default()))?,
+            id::LANDLOCK => landlock(&section, at, config.landlock.insert(Landlock::default()))?,
             _ => skip_unknown(section.id, at)?,
         }
     }
@@ -507,6 +510,7 @@ fn process<'a>(section: &Entry<'a>, at: &mut usize, process: &mut Process<'a>) -
                 adj @ OOM_SCORE_ADJ_MIN..=OOM_SCORE_ADJ_MAX => process.oom_score_adj = Some(adj),
                 _ => return Err("oom_score_adj must be -1000..=1000"),
             },
+            SECCOMP => process.seccomp = Some(seccomp(field.payload, at)?),
             _ => skip_unknown(field.id, at)?,
         }
     }
@@ -555,6 +559,26 @@ fn capabilities(payload: &[u8]) -> Check<Capabilities> {
         return Err("ambient capabilities must be permitted and inheritable");
     }
     Ok(caps)
+}
+
+/// The filter's flags, then 1 to [`MAX_SECCOMP_INSTRUCTIONS`] whole instructions.
+fn seccomp<'a>(payload: &'a [u8], at: &mut usize) -> Check<SeccompFilter<'a>> {
+    let Some((flags, program)) = payload.split_first_chunk::<4>() else {
+        return Err("seccomp must be flags (4 bytes) and instructions");
+    };
+    let flags = u32::from_le_bytes(*flags);
+    if flags & !SeccompFilter::FLAGS != 0 {
+        return Err("seccomp flags must be TSYNC, LOG or SPEC_ALLOW");
+    }
+    *at += 4;
+    let filter = SeccompFilter { flags, program };
+    if program.len() % SeccompFilter::INSTRUCTION_LEN != 0 {
+        return Err("seccomp instructions are 8 bytes each");
+    }
+    if !(1..=MAX_SECCOMP_INSTRUCTIONS).contains(&filter.instructions()) {
+        return Err("seccomp filter must have 1 to 4096 instructions");
+    }
+    Ok(filter)
 }
 
 /// Rlimit records: each resource known and once, soft at most hard.
@@ -747,6 +771,89 @@ fn time_offset(payload: &[u8], at: &mut usize) -> Check<(i64, u32)> {
         return Err("time offset nanoseconds must be below 10^9");
     }
     Ok((secs, nanos))
+}
+
+#[inline(never)]
+fn landlock<'a>(section: &Entry<'a>, at: &mut usize, landlock: &mut Landlock<'a>) -> Check {
+    use id::landlock::*;
+    let mut fields = section.fields();
+    while let Some(field) = fields.next(at)? {
+        let payload = field.payload;
+        match field.id {
+            REQUIRED => landlock.required = flag(payload)?,
+            HANDLED_FS => landlock.handled_fs = bits(payload, Landlock::FS_ALL)?,
+            HANDLED_NET => landlock.handled_net = bits(payload, Landlock::NET_ALL)?,
+            SCOPED => landlock.scoped = bits(payload, Landlock::SCOPE_ALL)?,
+            PATHS => landlock.paths = landlock_paths(payload, at, landlock.handled_fs)?,
+            PORTS => {
+                let handled = landlock.handled_net;
+                landlock.ports = fixed(
+                    payload,
+                    at,
+                    "landlock ports must be 10-byte records",
+                    |index, record: &[u8; LANDLOCK_PORT_LEN]| {
+                        if index == MAX_LANDLOCK_RULES {
+                            return Err("more than 256 landlock ports");
+                        }
+                        access(LandlockPort::from_wire(record).access, handled)
+                    },
+                )?
+            }
+            _ => skip_unknown(field.id, at)?,
+        }
+    }
+    if landlock.handled_fs | landlock.handled_net | landlock.scoped == 0 {
+        *at = section.offset;
+        return Err("landlock handles no right");
+    }
+    Ok(())
+}
+
+/// A u64 bit set within `known`.
+fn bits(payload: &[u8], known: u64) -> Check<u64> {
+    let bits = u64::from_le_bytes(payload.try_into().map_err(|_| "expected 8 bytes")?);
+    match bits & !known {
+        0 => Ok(bits),
+        _ => Err("unknown landlock right"),
+    }
+}
+
+/// A rule's rights: not empty, and within the rights the ruleset handles.
+fn access(access: u64, handled: u64) -> Check {
+    match access {
+        0 => Err("landlock rule grants nothing"),
+        _ if access & !handled != 0 => Err("landlock rule grants a right not handled"),
+        _ => Ok(()),
+    }
+}
+
+/// Landlock path records: rights within `handled`, absolute paths.
+fn landlock_paths<'a>(
+    payload: &'a [u8],
+    at: &mut usize,
+    handled: u64,
+) -> Check<List<'a, LandlockPath<'a>>> {
+    let mut len = 0;
+    let mut rest = payload;
+    while !rest.is_empty() {
+        if len == MAX_LANDLOCK_RULES {
+            return Err("more than 256 landlock paths");
+        }
+        let Some((rule, tail)) = LandlockPath::split(rest) else {
+            return Err("landlock path must be rights (8 bytes) and a path with its NUL");
+        };
+        access(rule.access, handled)?;
+        *at += 8;
+        absolute(rule.path.to_bytes(), "landlock path must be absolute")?;
+        *at += rule.path.count_bytes() + 1;
+        rest = tail;
+        len += 1;
+    }
+    Ok(List {
+        bytes: payload,
+        len,
+        record: PhantomData,
+    })
 }
 
 #[inline(never)]

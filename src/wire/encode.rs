@@ -5,8 +5,8 @@
 use core::ffi::CStr;
 
 use super::{
-    Cgroup, Config, ENTRY_HEADER_LEN, Error, HEADER_LEN, List, MAGIC, Mounts, Namespaces, Process,
-    Supervision, VERSION, crc32c, decode, id,
+    Cgroup, Config, ENTRY_HEADER_LEN, Error, HEADER_LEN, Landlock, List, MAGIC, Mounts, Namespaces,
+    Process, Supervision, VERSION, crc32c, decode, id,
 };
 
 /// Why [`encode`] produced no config.
@@ -55,6 +55,9 @@ pub fn encode(config: &Config<'_>, out: &mut [u8]) -> Result<usize, EncodeError>
     }
     if let Some(mounts) = &config.mounts {
         writer.mounts(mounts);
+    }
+    if let Some(landlock) = &config.landlock {
+        writer.landlock(landlock);
     }
     let needed = writer.len;
     let encoded = out
@@ -203,6 +206,12 @@ impl Writer<'_> {
         self.list_field(RLIMITS, process.rlimits);
         self.word_field(UMASK, process.umask);
         self.word_field(OOM_SCORE_ADJ, process.oom_score_adj.map(i32::cast_unsigned));
+        if let Some(filter) = &process.seccomp {
+            let start = self.begin(SECCOMP);
+            self.put(&filter.flags.to_le_bytes());
+            self.put(filter.program);
+            self.finish(start);
+        }
         self.finish_section(start);
     }
 
@@ -271,6 +280,24 @@ impl Writer<'_> {
         self.list_field(ENTRIES, mounts.entries);
         self.list_field(MASKED, mounts.masked);
         self.list_field(READONLY, mounts.readonly);
+        self.finish(start);
+    }
+
+    fn landlock(&mut self, landlock: &Landlock<'_>) {
+        use id::landlock::*;
+        let start = self.begin(id::LANDLOCK);
+        self.flag_field(REQUIRED, landlock.required);
+        for (id, bits) in [
+            (HANDLED_FS, landlock.handled_fs),
+            (HANDLED_NET, landlock.handled_net),
+            (SCOPED, landlock.scoped),
+        ] {
+            if bits != 0 {
+                self.field(id, &bits.to_le_bytes());
+            }
+        }
+        self.list_field(PATHS, landlock.paths);
+        self.list_field(PORTS, landlock.ports);
         self.finish(start);
     }
 }

@@ -99,6 +99,7 @@
 //! | user | uid and gid (u32 each), then the additional gids (u32 each, [`Gids`]) |
 //! | capabilities | 40 bytes: the bounding, effective, permitted, inheritable and ambient sets (u64 each); capability `n` is bit `n` |
 //! | rlimits | [`Rlimit`] records back to back, 17 bytes each: the resource (u8), soft and hard (u64 each, `u64::MAX` unlimited) |
+//! | u64 bits | 8 bytes, a bit set |
 //!
 //! ## Section `0x01`: process ([`Process`])
 //!
@@ -115,6 +116,14 @@
 //! | 9 | rlimits | rlimits | applied in order; each resource `0..`[`MAX_RLIMITS`] (`RLIMIT_*`) at most once, soft ≤ hard |
 //! | 10 | umask | u32 | `0..=0o777` |
 //! | 11 | oom_score_adj | i32 | [`OOM_SCORE_ADJ_MIN`]`..=`[`OOM_SCORE_ADJ_MAX`] |
+//! | 12 | seccomp | seccomp filter | flags only [`SeccompFilter::FLAGS`]; 1 to [`MAX_SECCOMP_INSTRUCTIONS`] instructions |
+//!
+//! A **seccomp filter** is the `flags` argument of `seccomp(SECCOMP_SET_MODE_FILTER)` (u32),
+//! then the classic BPF program, 8 bytes per instruction as the kernel's `sock_filter`: code
+//! (u16), jt and jf (u8 each), k (u32). keel-gen compiles it from a policy; keel installs the
+//! bytes as they are (the kernel checks the program), after no_new_privs as the last step
+//! before exec, or, without no_new_privs, while keel still has `CAP_SYS_ADMIN`, before the
+//! user switch (as runc does), so the policy must then allow the switch's syscalls too.
 //!
 //! ## Section `0x02`: supervision ([`Supervision`])
 //!
@@ -221,9 +230,32 @@
 //! - attrs has only the attribute bits of [`Mount`] ([`Mount::ATTRS`]), and at most one
 //!   atime mode: not both [`Mount::NOATIME`] and [`Mount::STRICTATIME`].
 //!
+//! ## Section `0x06`: Landlock ([`Landlock`])
+//!
+//! Present, keel restricts the program with a Landlock ruleset: of the rights `handled_*`
+//! names, the program keeps only those the rules grant. keel applies it with the best ABI
+//! the running kernel has: rights that ABI lacks are dropped with a warning, or, when
+//! `required` is set, keel refuses to start (as it does when the kernel has no Landlock).
+//! keel applies it just before the seccomp filter, at the point field 12 of the process
+//! section describes.
+//!
+//! | id | field | type | rule |
+//! |---:|-------|------|------|
+//! | 1 | required | flag | fail rather than run with less than the ruleset asks |
+//! | 2 | handled_fs | u64 bits | `LANDLOCK_ACCESS_FS_*`, only [`Landlock::FS_ALL`] |
+//! | 3 | handled_net | u64 bits | `LANDLOCK_ACCESS_NET_*`, only [`Landlock::NET_ALL`] |
+//! | 4 | scoped | u64 bits | `LANDLOCK_SCOPE_*`, only [`Landlock::SCOPE_ALL`] |
+//! | 5 | paths | landlock paths | at most [`MAX_LANDLOCK_RULES`]; each access not empty and within handled_fs, each path absolute and shorter than [`PATH_MAX`] |
+//! | 6 | ports | landlock ports | at most [`MAX_LANDLOCK_RULES`]; each access not empty and within handled_net |
+//!
+//! At least one of handled_fs, handled_net and scoped is not empty. A **landlock path**
+//! record ([`LandlockPath`]) is the access rights granted beneath the path (u64), then the
+//! path with its NUL; a **landlock port** record ([`LandlockPort`]) is 10 bytes, the
+//! access rights (u64) and the TCP port (u16).
+//!
 //! ## Adding a section
 //!
-//! A new section, such as a seccomp filter (BPF as a bytes field), is added this way: a table above, a struct in [`Config`] whose `Default` means "not
+//! A new section is added this way: a table above, a struct in [`Config`] whose `Default` means "not
 //! configured", a function in `decode.rs` matching its field ids, and one in `encode.rs`
 //! writing them in id order. Repeated items become a [`List`] of a new [`Record`] type, like [`Delegates`]: checked once by `decode`
 //! and read by an infallible iterator. A record with parts of its own, like a [`Mount`],
@@ -269,6 +301,10 @@ pub const MAX_ARGS: usize = 256;
 pub const MAX_ENV: usize = 1024;
 /// Linux's limit on a path, terminating NUL included: `cwd` must be shorter.
 pub const PATH_MAX: usize = 4096;
+/// Most instructions in a seccomp filter (the kernel's `BPF_MAXINSNS`).
+pub const MAX_SECCOMP_INSTRUCTIONS: usize = 4096;
+/// Most Landlock path rules, and most port rules.
+pub const MAX_LANDLOCK_RULES: usize = 256;
 /// Highest Linux signal number.
 pub const MAX_SIGNAL: u8 = 64;
 /// Linux's limit on a file name: a cgroup path's components and a limit's file.
@@ -315,6 +351,7 @@ mod id {
     pub const CGROUP: u8 = 0x03;
     pub const NAMESPACES: u8 = 0x04;
     pub const MOUNTS: u8 = 0x05;
+    pub const LANDLOCK: u8 = 0x06;
 
     pub mod process {
         pub const ARGS: u8 = 1;
@@ -328,6 +365,7 @@ mod id {
         pub const RLIMITS: u8 = 9;
         pub const UMASK: u8 = 10;
         pub const OOM_SCORE_ADJ: u8 = 11;
+        pub const SECCOMP: u8 = 12;
     }
 
     pub mod supervision {
@@ -371,6 +409,15 @@ mod id {
         pub const MASKED: u8 = 3;
         pub const READONLY: u8 = 4;
     }
+
+    pub mod landlock {
+        pub const REQUIRED: u8 = 1;
+        pub const HANDLED_FS: u8 = 2;
+        pub const HANDLED_NET: u8 = 3;
+        pub const SCOPED: u8 = 4;
+        pub const PATHS: u8 = 5;
+        pub const PORTS: u8 = 6;
+    }
 }
 
 /// Why a config was refused: the byte offset where the problem is, and what was expected.
@@ -403,6 +450,8 @@ pub struct Config<'a> {
     pub namespaces: Option<Namespaces<'a>>,
     /// The filesystem view to build; `None` (the section is absent): keel mounts nothing.
     pub mounts: Option<Mounts<'a>>,
+    /// The Landlock ruleset; `None` (the section is absent): none.
+    pub landlock: Option<Landlock<'a>>,
 }
 
 /// Section `0x01`: the program, its environment, its working directory and its privileges.
@@ -430,6 +479,74 @@ pub struct Process<'a> {
     pub umask: Option<u32>,
     /// `/proc/self/oom_score_adj`, [`OOM_SCORE_ADJ_MIN`]`..=`[`OOM_SCORE_ADJ_MAX`].
     pub oom_score_adj: Option<i32>,
+    /// The seccomp filter installed last; `None`: none.
+    pub seccomp: Option<SeccompFilter<'a>>,
+}
+
+/// A compiled seccomp filter, as `seccomp(SECCOMP_SET_MODE_FILTER, flags, prog)` takes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeccompFilter<'a> {
+    /// `SECCOMP_FILTER_FLAG_*` bits, only [`SeccompFilter::FLAGS`].
+    pub flags: u32,
+    /// The `sock_filter` array: 8 bytes per instruction, 1 to [`MAX_SECCOMP_INSTRUCTIONS`].
+    pub program: &'a [u8],
+}
+
+impl SeccompFilter<'_> {
+    /// The flags a filter may carry: `TSYNC` (1), `LOG` (2) and `SPEC_ALLOW` (4). Those that
+    /// change how keel must install it (`NEW_LISTENER`, `TSYNC_ESRCH`) are not allowed.
+    pub const FLAGS: u32 = 0x7;
+    /// The size of one BPF instruction (`struct sock_filter`).
+    pub const INSTRUCTION_LEN: usize = 8;
+
+    /// The number of BPF instructions.
+    pub fn instructions(&self) -> usize {
+        self.program.len() / Self::INSTRUCTION_LEN
+    }
+}
+
+/// Section `0x06`: a Landlock ruleset for the program.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Landlock<'a> {
+    /// Refuse to start when the kernel cannot enforce every right the ruleset handles.
+    pub required: bool,
+    /// The filesystem rights the ruleset restricts (`LANDLOCK_ACCESS_FS_*`).
+    pub handled_fs: u64,
+    /// The network rights the ruleset restricts (`LANDLOCK_ACCESS_NET_*`, ABI 4).
+    pub handled_net: u64,
+    /// The IPC scopes the ruleset restricts (`LANDLOCK_SCOPE_*`, ABI 6).
+    pub scoped: u64,
+    /// Filesystem rights granted beneath paths.
+    pub paths: LandlockPaths<'a>,
+    /// Network rights granted on TCP ports.
+    pub ports: LandlockPorts<'a>,
+}
+
+impl Landlock<'_> {
+    /// Every filesystem right up to ABI 6: `EXECUTE` (bit 0) to `IOCTL_DEV` (bit 15).
+    pub const FS_ALL: u64 = (1 << 16) - 1;
+    /// Both network rights: `BIND_TCP` and `CONNECT_TCP`.
+    pub const NET_ALL: u64 = 0x3;
+    /// Both scopes: `ABSTRACT_UNIX_SOCKET` and `SIGNAL`.
+    pub const SCOPE_ALL: u64 = 0x3;
+}
+
+/// Filesystem rights a Landlock ruleset grants beneath a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LandlockPath<'a> {
+    /// `LANDLOCK_ACCESS_FS_*` bits.
+    pub access: u64,
+    /// An absolute path, opened by keel when it applies the ruleset.
+    pub path: &'a CStr,
+}
+
+/// Network rights a Landlock ruleset grants on a TCP port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LandlockPort {
+    /// `LANDLOCK_ACCESS_NET_*` bits.
+    pub access: u64,
+    /// The TCP port.
+    pub port: u16,
 }
 
 /// Who the program runs as.
@@ -784,6 +901,10 @@ pub type Limits<'a> = List<'a, Limit<'a>>;
 pub type IdMaps<'a> = List<'a, IdMap>;
 /// Mounts.
 pub type MountList<'a> = List<'a, Mount<'a>>;
+/// Landlock path rules.
+pub type LandlockPaths<'a> = List<'a, LandlockPath<'a>>;
+/// Landlock port rules.
+pub type LandlockPorts<'a> = List<'a, LandlockPort>;
 
 /// Records stored back to back, as in the wire format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1016,6 +1137,45 @@ impl<'a> Record<'a> for IdMap {
         for word in [self.inside, self.outside, self.count] {
             put(&word.to_le_bytes());
         }
+    }
+}
+
+impl<'a> Record<'a> for LandlockPath<'a> {
+    fn split(bytes: &'a [u8]) -> Option<(LandlockPath<'a>, &'a [u8])> {
+        let (access, rest) = bytes.split_first_chunk::<8>()?;
+        let (path, rest) = <&CStr>::split(rest)?;
+        let access = u64::from_le_bytes(*access);
+        Some((LandlockPath { access, path }, rest))
+    }
+
+    fn write(&self, mut put: impl FnMut(&[u8])) {
+        put(&self.access.to_le_bytes());
+        put(self.path.to_bytes_with_nul());
+    }
+}
+
+/// A [`LandlockPort`] record's length.
+const LANDLOCK_PORT_LEN: usize = 10;
+
+impl LandlockPort {
+    fn from_wire(bytes: &[u8; LANDLOCK_PORT_LEN]) -> LandlockPort {
+        let [a0, a1, a2, a3, a4, a5, a6, a7, p0, p1] = *bytes;
+        LandlockPort {
+            access: u64::from_le_bytes([a0, a1, a2, a3, a4, a5, a6, a7]),
+            port: u16::from_le_bytes([p0, p1]),
+        }
+    }
+}
+
+impl<'a> Record<'a> for LandlockPort {
+    fn split(bytes: &'a [u8]) -> Option<(LandlockPort, &'a [u8])> {
+        let (port, rest) = bytes.split_first_chunk::<LANDLOCK_PORT_LEN>()?;
+        Some((LandlockPort::from_wire(port), rest))
+    }
+
+    fn write(&self, mut put: impl FnMut(&[u8])) {
+        put(&self.access.to_le_bytes());
+        put(&self.port.to_le_bytes());
     }
 }
 

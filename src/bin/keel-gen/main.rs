@@ -4,6 +4,7 @@
 
 mod cgroup;
 mod elf;
+mod landlock;
 mod mounts;
 mod namespaces;
 mod schema;

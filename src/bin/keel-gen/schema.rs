@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::cgroup::{CgroupTable, CompiledCgroup};
+use crate::landlock::{CompiledLandlock, LandlockTable};
 use crate::mounts::{self, CompiledMounts, MountTable, MountsTable};
 use crate::namespaces::{CompiledNamespaces, NamespacesTable};
 use crate::security::{self, CapabilitiesTable, CompiledUser, RlimitTable, UserTable};
@@ -38,6 +39,7 @@ pub struct Document {
     namespaces: Option<Spanned<NamespacesTable>>,
     mounts: Option<MountsTable>,
     mount: Option<Vec<Spanned<MountTable>>>,
+    landlock: Option<Spanned<LandlockTable>>,
 }
 
 /// `[process]`: what keel runs.
@@ -91,6 +93,7 @@ pub struct Compiled {
     cgroup: Option<CompiledCgroup>,
     namespaces: Option<CompiledNamespaces>,
     mounts: Option<CompiledMounts>,
+    landlock: Option<CompiledLandlock>,
 }
 
 impl Compiled {
@@ -109,6 +112,7 @@ impl Compiled {
                 rlimits: records(&self.rlimits),
                 umask,
                 oom_score_adj: self.oom_score_adj,
+                seccomp: None,
             },
             supervision: Supervision {
                 rewrite: SignalRewrites::new(&self.rewrite),
@@ -117,6 +121,7 @@ impl Compiled {
             cgroup: self.cgroup.as_ref().map(CompiledCgroup::config),
             namespaces: self.namespaces.as_ref().map(CompiledNamespaces::config),
             mounts: self.mounts.as_ref().map(CompiledMounts::config),
+            landlock: self.landlock.as_ref().map(CompiledLandlock::config),
         }
     }
 }
@@ -151,6 +156,11 @@ impl Document {
             let entries = self.mount.as_deref().unwrap_or_default();
             compiled.mounts = Some(mounts::compile(source, self.mounts.as_ref(), entries)?);
         }
+        compiled.landlock = self
+            .landlock
+            .as_ref()
+            .map(|landlock| landlock.get_ref().compile(source, landlock.span()))
+            .transpose()?;
         Ok(compiled)
     }
 
@@ -199,6 +209,11 @@ impl Document {
                 .transpose()?,
             mounts,
             mount,
+            landlock: config
+                .landlock
+                .as_ref()
+                .map(|landlock| LandlockTable::from_wire(landlock).map(unspanned))
+                .transpose()?,
         })
     }
 }

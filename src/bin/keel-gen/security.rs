@@ -222,7 +222,7 @@ pub fn oom_score_adj(source: &Source, adj: &Spanned<i64>) -> Result<i32, String>
 }
 
 /// The index of `name` in `names`, which lack `prefix`; the name may have it, in any case.
-fn lookup(names: &[&str], prefix: &str, name: &str) -> Option<usize> {
+pub fn lookup(names: &[&str], prefix: &str, name: &str) -> Option<usize> {
     let upper = name.to_ascii_uppercase();
     let bare = upper.strip_prefix(prefix).unwrap_or(&upper);
     names.iter().position(|known| *known == bare)

@@ -57,6 +57,7 @@ pub struct Settings {
     pub cgroup: Option<wire::Cgroup<'static>>,
     pub namespaces: Option<wire::Namespaces<'static>>,
     pub mounts: Option<wire::Mounts<'static>>,
+    pub landlock: Option<wire::Landlock<'static>>,
 }
 
 /// What the command line asks for: run with these settings, or (`Err`) exit at once with
@@ -135,6 +136,7 @@ impl Settings {
             cgroup: None,
             namespaces: None,
             mounts: None,
+            landlock: None,
         }
     }
 

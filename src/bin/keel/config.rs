@@ -146,6 +146,7 @@ fn apply(s: &mut Settings, c: &wire::Config<'static>) {
     s.cgroup = c.cgroup;
     s.namespaces = c.namespaces;
     s.mounts = c.mounts;
+    s.landlock = c.landlock;
     s.seal_exe = s.seal_exe.or(v.seal_exe);
 
     if s.mode.is_none() {

@@ -14,6 +14,7 @@ mod cli;
 mod config;
 mod drain;
 mod exec;
+mod landlock;
 mod log;
 mod machine;
 mod mount;
@@ -63,6 +64,10 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
     if s.program.len() == 0 {
         return cli::missing_program();
     }
+    let landlock = match s.landlock.map(landlock::plan).transpose() {
+        Ok(plan) => plan.flatten(),
+        Err(()) => return exit::SETUP,
+    };
     if mode == Mode::Machine {
         machine::mount_api_filesystems();
     }
@@ -124,6 +129,7 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
         keel: own,
         caller: &caller,
         cgroup: cgroup.as_ref(),
+        landlock: landlock.as_ref(),
     };
     match mode {
         Mode::Exec => process::exec_workload(&launch),

@@ -53,6 +53,8 @@ pub struct Launch<'a> {
     pub keel: Pid,
     pub caller: &'a Caller,
     pub cgroup: Option<&'a Delegated>,
+    /// The Landlock ruleset, fitted to the kernel.
+    pub landlock: Option<&'a crate::landlock::Plan>,
 }
 
 /// Runs the workload: in keel's own process (`--exec`), or in a child keel forked.
@@ -79,7 +81,7 @@ pub fn exec_workload(l: &Launch<'_>) -> i32 {
         return exit::SETUP;
     }
     // Privileges go last: the steps above may need them.
-    if crate::security::apply(p).is_err() {
+    if crate::security::apply(p, l.landlock).is_err() {
         return exit::SETUP;
     }
     let rewrite_listen_pid = activated && own != keel;

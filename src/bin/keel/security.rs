@@ -10,12 +10,18 @@
 //! 5. effective, permitted and inheritable sets (capset), then the ambient set, which is
 //!    what carries capabilities across exec to a non-root program;
 //! 6. no_new_privs, so nothing the workload execs can gain privileges (and so a seccomp
-//!    filter can be installed without CAP_SYS_ADMIN).
+//!    filter can be installed without CAP_SYS_ADMIN);
+//! 7. the Landlock ruleset, then the seccomp filter, last, so that they restrict the workload
+//!    and not keel's set-up. Both need no_new_privs or CAP_SYS_ADMIN: without no_new_privs
+//!    they go in before the user switch (step 4), while keel still has CAP_SYS_ADMIN, as in
+//!    runc; the filter must then allow the switch's own syscalls. The ruleset's paths are
+//!    opened first of all, with keel's privileges.
 //!
 //! As in runc, a root workload's capabilities after exec are its inheritable and bounding
 //! sets (the kernel grants root every capability the bounding set allows), so for root the
 //! bounding set is what restricts.
 
+use crate::landlock;
 use crate::log::{Error, error};
 use crate::sys;
 use keel::wire;
@@ -28,8 +34,19 @@ use ufmt::uwrite;
 /// The highest capability number the format allows (CAP_LAST_CAP on Linux 6.x).
 const LAST_CAP: u32 = 40;
 
-/// Applies the process section's security settings. Errors are printed.
-pub fn apply(p: &wire::Process<'_>) -> Result<(), ()> {
+/// Applies the process section's security settings and the Landlock ruleset. Errors are
+/// printed.
+pub fn apply(p: &wire::Process<'_>, landlock: Option<&landlock::Plan>) -> Result<(), ()> {
+    let ruleset = landlock.map(landlock::build).transpose()?;
+    let confine = || -> Result<(), ()> {
+        if let Some(ruleset) = &ruleset {
+            landlock::restrict(ruleset)?;
+        }
+        match &p.seccomp {
+            Some(filter) => install_seccomp(filter),
+            None => Ok(()),
+        }
+    };
     if let Some(adj) = p.oom_score_adj {
         let mut text: heapless::String<12> = heapless::String::new();
         let _ = uwrite!(text, "{}", adj);
@@ -65,6 +82,9 @@ pub fn apply(p: &wire::Process<'_>) -> Result<(), ()> {
             }
         }
     }
+    if !p.no_new_privileges {
+        confine()?;
+    }
     if let Some(user) = &p.user {
         switch_user(user, p.capabilities.is_some())?;
     }
@@ -86,8 +106,27 @@ pub fn apply(p: &wire::Process<'_>) -> Result<(), ()> {
     }
     if p.no_new_privileges {
         rustix::thread::set_no_new_privs(true).map_err(|e| fail("PR_SET_NO_NEW_PRIVS", e))?;
+        confine()?;
     }
     Ok(())
+}
+
+fn install_seccomp(filter: &wire::SeccompFilter<'_>) -> Result<(), ()> {
+    sys::seccomp_set_mode_filter(filter.flags, filter.program).map_err(|e| {
+        let hint = match e {
+            Errno::ACCESS => {
+                ": needs no_new_privileges = true, or CAP_SYS_ADMIN in keel's user namespace"
+            }
+            Errno::INVAL => ": the kernel refused the program or its flags",
+            _ => "",
+        };
+        error!(
+            "security: seccomp filter ({} instructions): {}{}",
+            filter.instructions(),
+            Error(e),
+            hint
+        );
+    })
 }
 
 fn switch_user(user: &wire::User<'_>, keep_caps: bool) -> Result<(), ()> {
