@@ -196,6 +196,7 @@ fn unsafe_config_files_are_refused() {
     );
 
     let out = run(Command::new(KEEL).args(["-c", "/tmp", "true"]));
+    assert_eq!(code(&out), 2);
     assert_eq!(stderr(&out), "keel: config /tmp: not a regular file\n");
 
     let big = t.path("big");

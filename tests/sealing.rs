@@ -15,7 +15,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{KEEL, Scratch, host_mounts, ok, text};
+use common::{KEEL, Scratch, host_mounts, ok, processes_mentioning, text};
 const HELPER_VAR: &str = "KEEL_SEALING_HELPER";
 
 impl Scratch {
@@ -684,10 +684,12 @@ fn setup_error(out: &Output) -> String {
 
 /// A lower layer that does not exist (the second of two), a bind source that does not exist,
 /// and a tmpfs upper with a bad size: each is one line naming the step, the path and the
-/// errno, and exit status 125, with no workload started.
+/// errno, and exit status 125, with no workload started and nothing left behind: the host's
+/// mount table as before, no keel process alive.
 #[test]
 fn mount_errors_are_one_line_with_step_path_and_errno() {
     let t = Scratch::new("errors");
+    let before = host_mounts();
     let lower = t.dir("lower");
     let view = t.path("view");
     let missing = t.path("no-such-layer");
@@ -730,6 +732,12 @@ fn mount_errors_are_one_line_with_step_path_and_errno() {
     assert!(
         err.starts_with("keel: mounts: tmpfs option size=lots: EINVAL (Invalid argument)"),
         "{err}"
+    );
+    assert_eq!(host_mounts(), before, "the host's mount table changed");
+    // Every run's argv holds the config's path, so any keel it left would mention it.
+    assert_eq!(
+        processes_mentioning(&t.path("keel.cfg")),
+        Vec::<String>::new()
     );
 }
 

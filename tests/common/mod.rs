@@ -89,3 +89,26 @@ pub fn ok(out: &Output) -> String {
 pub fn host_mounts() -> String {
     std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo")
 }
+
+/// The live processes whose command line mentions `marker`, as `PID: cmdline`. A test's
+/// scratch directory is in keel's argv (its config path), so in every keel it forks or clones
+/// too: after a failed keel has exited this must be empty.
+pub fn processes_mentioning(marker: &std::path::Path) -> Vec<String> {
+    let marker = marker.display().to_string();
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        // A process that exits meanwhile has no cmdline to read: it is not left over.
+        let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&raw).replace('\0', " ");
+        if cmdline.contains(&marker) {
+            found.push(format!("{name}: {cmdline}"));
+        }
+    }
+    found
+}

@@ -71,8 +71,13 @@ try good /e-good 0 ""
 
 # A second cgroup2 mount, read-only (a container runtime'\''s default).
 mkdir -p /mnt/ro && mount -t cgroup2 -o ro cgroup2 /mnt/ro || fail "mount -o ro cgroup2"
+mounts=$(cat /proc/self/mountinfo)
 try ro / 125 "^keel: cgroup: /mnt/ro: mounted read-only: .*podman .*--security-opt unmask=/sys/fs/cgroup.*docker "
 [ -d /mnt/ro/init ] && fail "ro: keel created /init on the read-only mount"
+[ "$(cat /proc/self/mountinfo)" = "$mounts" ] || fail "ro: the mount table changed"
+# [.] keeps this grep from matching its own command line.
+left=$(grep -l "keel/ro[.]cfg" /proc/[0-9]*/cmdline 2>/dev/null)
+[ -z "$left" ] || fail "ro: keel processes left: $left"
 
 # A controller this kernel does not have.
 try nosuch /e-nosuch 125 "^keel: cgroup: controller nosuchctl is not available in $cg/e-nosuch/cgroup.controllers \(it has: [a-z ]*pids"
