@@ -74,9 +74,11 @@ pub fn load(s: &mut Settings) -> Result<(), ()> {
 fn read(path: &'static CStr, optional: bool) -> Result<&'static [u8], ()> {
     let fail =
         |what: &str, e: Errno| error!("config {}: {}: {}", Bytes(path.to_bytes()), what, Error(e));
+    // NONBLOCK: opening a FIFO would otherwise wait for a writer, before the check below
+    // can refuse it; it changes nothing for a regular file.
     let fd = match rustix::fs::open(
         path,
-        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY,
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK,
         FileMode::empty(),
     ) {
         Ok(fd) => fd,

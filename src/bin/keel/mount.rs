@@ -41,7 +41,7 @@ pub fn build(m: &wire::Mounts<'_>, in_user_namespace: bool) -> Result<(), ()> {
         c"/",
         MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
     )
-    .map_err(|e| error!("mounts: make / private: {}", Error(e)))?;
+    .map_err(|e| error!("mounts: make / private: {}", MountError(e)))?;
     let root_path = m.root.unwrap_or(c"/");
     if m.root.is_some() {
         // pivot_root needs the new root to be a mount point.
@@ -57,7 +57,7 @@ pub fn build(m: &wire::Mounts<'_>, in_user_namespace: bool) -> Result<(), ()> {
         error!(
             "mounts: open root {}: {}",
             Bytes(root_path.to_bytes()),
-            Error(e)
+            MountError(e)
         )
     })?;
     for entry in m.entries.iter() {
@@ -126,7 +126,11 @@ fn target(root: &OwnedFd, path: &CStr, file: bool) -> Result<OwnedFd, ()> {
         Ok(fd) => return Ok(fd),
         Err(Errno::NOENT) => {}
         Err(e) => {
-            error!("mounts: target {}: {}", Bytes(path.to_bytes()), Error(e));
+            error!(
+                "mounts: target {}: {}",
+                Bytes(path.to_bytes()),
+                MountError(e)
+            );
             return Err(());
         }
     }
@@ -168,14 +172,20 @@ fn target(root: &OwnedFd, path: &CStr, file: bool) -> Result<OwnedFd, ()> {
                 error!(
                     "mounts: create mount point {}: {}",
                     Bytes(path.to_bytes()),
-                    Error(e)
+                    MountError(e)
                 );
                 return Err(());
             }
         }
         end += 1;
     }
-    open(rel).map_err(|e| error!("mounts: target {}: {}", Bytes(path.to_bytes()), Error(e)))
+    open(rel).map_err(|e| {
+        error!(
+            "mounts: target {}: {}",
+            Bytes(path.to_bytes()),
+            MountError(e)
+        )
+    })
 }
 
 fn open_tree(dir: impl AsFd, path: &CStr, recursive: bool) -> Result<OwnedFd, ()> {
@@ -186,8 +196,13 @@ fn open_tree(dir: impl AsFd, path: &CStr, recursive: bool) -> Result<OwnedFd, ()
     if recursive {
         flags |= OpenTreeFlags::AT_RECURSIVE;
     }
-    rustix::mount::open_tree(dir, path, flags)
-        .map_err(|e| error!("mounts: open_tree {}: {}", Bytes(path.to_bytes()), Error(e)))
+    rustix::mount::open_tree(dir, path, flags).map_err(|e| {
+        error!(
+            "mounts: open_tree {}: {}",
+            Bytes(path.to_bytes()),
+            MountError(e)
+        )
+    })
 }
 
 /// Attaches the detached mount `mnt` at `to` (relative to `dir`; empty: `dir` itself).
@@ -200,7 +215,7 @@ fn move_onto(mnt: &OwnedFd, dir: impl AsFd, to: &CStr) -> Result<(), ()> {
         error!(
             "mounts: move_mount to {}: {}",
             Bytes(to.to_bytes()),
-            Error(e)
+            MountError(e)
         )
     })
 }
@@ -214,7 +229,7 @@ fn bind(entry: &wire::Mount<'_>) -> Result<OwnedFd, ()> {
             error!(
                 "mounts: mount_setattr on bind of {}: {}",
                 Bytes(source.to_bytes()),
-                Error(e)
+                MountError(e)
             )
         })?;
     }
@@ -238,25 +253,38 @@ fn filesystem<'a>(
             "mounts: fsmount {} for {}: {}",
             Bytes(name.to_bytes()),
             Bytes(target.to_bytes()),
-            Error(e)
+            MountError(e)
         )
     })
 }
 
 fn fsopen(name: &CStr) -> Result<OwnedFd, ()> {
     rustix::mount::fsopen(name, FsOpenFlags::FSOPEN_CLOEXEC).map_err(|e| {
-        let hint = if e == Errno::NODEV {
-            ": the kernel has no such filesystem (a module not loaded?)"
-        } else {
-            ""
-        };
         error!(
-            "mounts: fsopen {}: {}{}",
+            "mounts: fsopen {}: {}",
             Bytes(name.to_bytes()),
-            Error(e),
-            hint
+            MountError(e)
         );
     })
+}
+
+/// An errno from the mount steps, with what it means when its cause is known.
+pub struct MountError(pub Errno);
+
+impl ufmt::uDisplay for MountError {
+    fn fmt<W: ufmt::uWrite + ?Sized>(
+        &self,
+        f: &mut ufmt::Formatter<'_, W>,
+    ) -> Result<(), W::Error> {
+        let hint = match self.0 {
+            Errno::NOSYS => {
+                ": the kernel lacks the new mount API (fsopen, fsmount, open_tree, move_mount: Linux 5.2; mount_setattr: 5.12)"
+            }
+            Errno::NODEV => ": the kernel has no such filesystem (a module not loaded?)",
+            _ => "",
+        };
+        uwrite!(f, "{}{}", Error(self.0), hint)
+    }
 }
 
 /// One `key=value` or `flag` parameter.
@@ -267,7 +295,7 @@ fn configure(fs: &OwnedFd, name: &CStr, option: &[u8]) -> Result<(), ()> {
             "mounts: {} option {}: {}{}",
             Bytes(name.to_bytes()),
             Bytes(option),
-            Error(e),
+            MountError(e),
             KernelSays(kernel_message(fs, &mut why))
         );
     })
@@ -296,7 +324,7 @@ fn create(fs: &OwnedFd, name: &CStr, target: &CStr) -> Result<(), ()> {
             "mounts: create {} for {}: {}{}",
             Bytes(name.to_bytes()),
             Bytes(target.to_bytes()),
-            Error(e),
+            MountError(e),
             KernelSays(kernel_message(fs, &mut why))
         );
     })
@@ -332,7 +360,7 @@ fn open_dir(path: &CStr, target: &CStr) -> Result<OwnedFd, ()> {
             "mounts: overlay for {}: {}: {}",
             Bytes(target.to_bytes()),
             Bytes(path.to_bytes()),
-            Error(e)
+            MountError(e)
         )
     })
 }
@@ -379,7 +407,7 @@ fn overlay(
                     "mounts: overlay for {}: mkdir {} on its tmpfs: {}",
                     Bytes(target.to_bytes()),
                     Bytes(name.to_bytes()),
-                    Error(e)
+                    MountError(e)
                 )
             })?;
         }
@@ -396,7 +424,7 @@ fn overlay(
                     "mounts: overlay for {}: open {}: {}",
                     Bytes(target.to_bytes()),
                     Bytes(name.to_bytes()),
-                    Error(e)
+                    MountError(e)
                 )
             })?;
             let _ = if sealed {
@@ -439,7 +467,7 @@ fn mask(root: &OwnedFd, path: &CStr) -> Result<(), ()> {
             u64::from(MountAttrFlags::MOUNT_ATTR_RDONLY.bits()),
             false,
         )
-        .map_err(|e| error!("mounts: mask {}: {}", Bytes(path.to_bytes()), Error(e)))?;
+        .map_err(|e| error!("mounts: mask {}: {}", Bytes(path.to_bytes()), MountError(e)))?;
         null
     };
     move_onto(&mnt, &target, c"")
@@ -456,7 +484,13 @@ fn make_read_only(root: &OwnedFd, path: &CStr) -> Result<(), ()> {
         u64::from(MountAttrFlags::MOUNT_ATTR_RDONLY.bits()),
         true,
     )
-    .map_err(|e| error!("mounts: read-only {}: {}", Bytes(path.to_bytes()), Error(e)))?;
+    .map_err(|e| {
+        error!(
+            "mounts: read-only {}: {}",
+            Bytes(path.to_bytes()),
+            MountError(e)
+        )
+    })?;
     move_onto(&tree, &target, c"")
 }
 
@@ -476,7 +510,7 @@ fn existing(root: &OwnedFd, path: &CStr) -> Result<Option<OwnedFd>, ()> {
         Ok(fd) => Ok(Some(fd)),
         Err(Errno::NOENT) => Ok(None),
         Err(e) => {
-            error!("mounts: {}: {}", Bytes(path.to_bytes()), Error(e));
+            error!("mounts: {}: {}", Bytes(path.to_bytes()), MountError(e));
             Err(())
         }
     }
@@ -486,10 +520,10 @@ fn existing(root: &OwnedFd, path: &CStr) -> Result<Option<OwnedFd>, ()> {
 /// old root: nothing of the host's tree stays reachable.
 fn pivot(root: &OwnedFd) -> Result<(), ()> {
     rustix::process::fchdir(root)
-        .map_err(|e| error!("mounts: chdir to the new root: {}", Error(e)))?;
+        .map_err(|e| error!("mounts: chdir to the new root: {}", MountError(e)))?;
     rustix::process::pivot_root(c".", c".")
-        .map_err(|e| error!("mounts: pivot_root: {}", Error(e)))?;
+        .map_err(|e| error!("mounts: pivot_root: {}", MountError(e)))?;
     rustix::mount::unmount(c".", UnmountFlags::DETACH)
-        .map_err(|e| error!("mounts: detach the old root: {}", Error(e)))?;
-    rustix::process::chdir(c"/").map_err(|e| error!("mounts: chdir /: {}", Error(e)))
+        .map_err(|e| error!("mounts: detach the old root: {}", MountError(e)))?;
+    rustix::process::chdir(c"/").map_err(|e| error!("mounts: chdir /: {}", MountError(e)))
 }

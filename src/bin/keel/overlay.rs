@@ -7,7 +7,8 @@
 //! with a `,`, and limits every fsconfig string to 255 bytes; fd names need no escaping and
 //! stay short whatever the real paths are.
 
-use crate::log::{Bytes, Error, error};
+use crate::log::{Bytes, error};
+use crate::mount::MountError;
 use core::ffi::CStr;
 use rustix::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use rustix::io::Errno;
@@ -108,23 +109,30 @@ pub fn overlay_fs(
         let _ = rustix::mount::fsconfig_set_string(fs, c"xino", c"off");
         rustix::mount::fsconfig_create(fs)
     };
+    // Only the last attempt's failure is reported, with the kernel's explanation when the
+    // filesystem context has one.
     let attempt = |by_fd: bool| -> Result<OwnedFd, Errno> {
-        let fs = rustix::mount::fsopen(c"overlay", FsOpenFlags::FSOPEN_CLOEXEC)?;
-        match configure(&fs, by_fd) {
-            Ok(()) => rustix::mount::fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, attrs),
-            Err(e) => {
-                if report && !by_fd {
-                    let mut why = [0u8; 256];
-                    error!(
-                        "mounts: overlay for {}: {}{}",
-                        Bytes(target.to_bytes()),
-                        Error(e),
-                        KernelSays(kernel_message(&fs, &mut why))
-                    );
-                }
-                Err(e)
-            }
+        let fs = rustix::mount::fsopen(c"overlay", FsOpenFlags::FSOPEN_CLOEXEC);
+        let mounted = fs.as_ref().map_err(|e| *e).and_then(|fs| {
+            configure(fs, by_fd)?;
+            rustix::mount::fsmount(fs, FsMountFlags::FSMOUNT_CLOEXEC, attrs)
+        });
+        if let Err(e) = mounted
+            && report
+            && !by_fd
+        {
+            let mut why = [0u8; 256];
+            let said = fs
+                .as_ref()
+                .map_or(&[][..], |fs| kernel_message(fs, &mut why));
+            error!(
+                "mounts: overlay for {}: {}{}",
+                Bytes(target.to_bytes()),
+                MountError(e),
+                KernelSays(said)
+            );
         }
+        mounted
     };
     attempt(true).or_else(|_| attempt(false))
 }
