@@ -34,6 +34,17 @@ cg_config nomount <<'EOF'
 [cgroup]
 root = "/sys/kernel"
 EOF
+cg_config badlimit <<'EOF'
+[cgroup]
+[[cgroup.delegate]]
+path = "d"
+enable_controllers = true
+[[cgroup.delegate]]
+path = "d/e/f"
+enable_controllers = false
+[cgroup.limits]
+"d" = { "pids.max" = "lots" }
+EOF
 cg_config optional <<'EOF'
 [cgroup]
 controllers = ["pids", "memory"]
@@ -79,8 +90,22 @@ try ro / 125 "^keel: cgroup: /mnt/ro: mounted read-only: .*podman .*--security-o
 left=$(grep -l "keel/ro[.]cfg" /proc/[0-9]*/cmdline 2>/dev/null)
 [ -z "$left" ] || fail "ro: keel processes left: $left"
 
+# untouched NAME CGROUP: after a failure, CGROUP is as keel found it: no cgroup keel made
+# (its leaf, its delegates) and no controller it enabled.
+untouched() {
+    left=$(find "$cg$2" -mindepth 1 -type d)
+    [ -z "$left" ] || fail "$1: cgroups left behind: $left"
+    [ -z "$(cat "$cg$2/cgroup.subtree_control")" ] ||
+        fail "$1: controllers left enabled in $2: $(cat "$cg$2/cgroup.subtree_control")"
+}
+
 # A controller this kernel does not have.
 try nosuch /e-nosuch 125 "^keel: cgroup: controller nosuchctl is not available in $cg/e-nosuch/cgroup.controllers \(it has: [a-z ]*pids"
+untouched nosuch /e-nosuch
+
+# A limit the kernel refuses, after the leaf, the controllers and the delegates are made.
+try badlimit /e-badlimit 125 "^keel: cgroup: write \"lots\" to $cg/e-badlimit/d/pids.max: EINVAL"
+untouched badlimit /e-badlimit
 
 # A controller the parent did not enable: /e-parent gives its child pids only.
 mkdir -p $cg/e-parent/child && echo +pids >$cg/e-parent/cgroup.subtree_control

@@ -15,6 +15,10 @@
 //!
 //! Paths in the config are relative to keel's own cgroup, so the same config works in a
 //! container with a cgroup namespace (keel's cgroup is `/`) and without one.
+//!
+//! A step that fails after the first mkdir leaves nothing behind: the cgroups keel created
+//! are removed, the controllers it enabled disabled again, and the processes it moved go back
+//! (best effort, silently: the failure itself was reported).
 
 use crate::log::{self, Bytes, Error, error, say};
 use core::ffi::CStr;
@@ -89,6 +93,17 @@ pub struct Delegated {
     pub workload_procs: OwnedFd,
 }
 
+/// What steps 2-5 changed, for [`Cgroups::roll_back`].
+#[derive(Default)]
+struct Changes<'a> {
+    /// Directories keel created, in order (parents first).
+    created: heapless::Vec<&'a [u8], 256>,
+    /// The leaf holds the processes keel moved.
+    moved: bool,
+    /// The base's `cgroup.subtree_control` before keel enabled controllers there.
+    enabled_before: Option<heapless::Vec<u8, 512>>,
+}
+
 /// Runs steps 1-6. Errors are printed; keel then exits with the setup status.
 pub fn delegate(c: &wire::Cgroup<'_>, machine: bool) -> Result<Delegated, ()> {
     let root = c.root.unwrap_or(wire::DEFAULT_CGROUP_ROOT);
@@ -110,30 +125,12 @@ pub fn delegate(c: &wire::Cgroup<'_>, machine: bool) -> Result<Delegated, ()> {
         );
         return Err(());
     }
-    cg.mkdir(leaf)?;
-    cg.move_processes(leaf)?;
-    cg.enable_controllers(b"", c)?;
-    for d in c.delegates.iter() {
-        cg.mkdir(d.path.to_bytes())?;
-        // A delegate that will hold the workload must not enable controllers for its children
-        // (no internal processes): its user does that after moving itself down.
-        if d.enable_controllers {
-            cg.enable_controllers(d.path.to_bytes(), c)?;
-        }
-        if let Some((uid, gid)) = d.owner {
-            cg.chown(d.path.to_bytes(), uid, gid)?;
-        }
+    let mut changes = Changes::default();
+    let delegated = cg.set_up(c, leaf, &mut changes);
+    if delegated.is_err() {
+        cg.roll_back(leaf, &changes);
     }
-    for limit in c.limits.iter() {
-        cg.write(
-            limit.cgroup.to_bytes(),
-            limit.file.to_bytes(),
-            limit.value.to_bytes(),
-        )?;
-    }
-    let workload = c.workload.map_or(leaf, CStr::to_bytes);
-    let workload_procs = cg.open(workload, b"cgroup.procs", OFlags::WRONLY)?;
-    Ok(Delegated { workload_procs })
+    delegated
 }
 
 /// In the forked child, just before exec: join the workload's cgroup.
@@ -282,15 +279,20 @@ impl Cgroups<'_> {
     }
 
     fn open(&self, rel: &[u8], file: &[u8], flags: OFlags) -> Result<OwnedFd, ()> {
-        let mut buf = [0u8; 4096];
-        let place = self.place(rel, file);
-        let Some(path) = Self::join(rel, file, &mut buf) else {
-            error!("cgroup: {}: path too long", place);
-            return Err(());
-        };
-        openat(&self.dir, path, flags | OFlags::CLOEXEC, Mode::empty()).map_err(|e| {
-            error!("cgroup: open {}: {}{}", place, Error(e), hint(e, file));
+        self.open_quiet(rel, file, flags).map_err(|e| {
+            let place = self.place(rel, file);
+            match e {
+                Errno::NAMETOOLONG => error!("cgroup: {}: path too long", place),
+                _ => error!("cgroup: open {}: {}{}", place, Error(e), hint(e, file)),
+            }
         })
+    }
+
+    /// [`Cgroups::open`] without the message.
+    fn open_quiet(&self, rel: &[u8], file: &[u8], flags: OFlags) -> Result<OwnedFd, Errno> {
+        let mut buf = [0u8; 4096];
+        let path = Self::join(rel, file, &mut buf).ok_or(Errno::NAMETOOLONG)?;
+        openat(&self.dir, path, flags | OFlags::CLOEXEC, Mode::empty())
     }
 
     /// Writes `value` to `rel/file` in one write(2), as the kernel expects.
@@ -307,8 +309,95 @@ impl Cgroups<'_> {
         })
     }
 
-    /// Creates `rel` and every missing parent below the base.
-    fn mkdir(&self, rel: &[u8]) -> Result<(), ()> {
+    /// Steps 2-6, noting in `changes` what they change.
+    fn set_up<'a>(
+        &self,
+        c: &wire::Cgroup<'a>,
+        leaf: &'a [u8],
+        changes: &mut Changes<'a>,
+    ) -> Result<Delegated, ()> {
+        self.mkdir(leaf, changes)?;
+        changes.moved = true;
+        self.move_processes(leaf)?;
+        changes.enabled_before = Some(self.read_line(b"", b"cgroup.subtree_control"));
+        self.enable_controllers(b"", c)?;
+        for d in c.delegates.iter() {
+            self.mkdir(d.path.to_bytes(), changes)?;
+            // A delegate that will hold the workload must not enable controllers for its
+            // children (no internal processes): its user does that after moving itself down.
+            if d.enable_controllers {
+                self.enable_controllers(d.path.to_bytes(), c)?;
+            }
+            if let Some((uid, gid)) = d.owner {
+                self.chown(d.path.to_bytes(), uid, gid)?;
+            }
+        }
+        for limit in c.limits.iter() {
+            self.write(
+                limit.cgroup.to_bytes(),
+                limit.file.to_bytes(),
+                limit.value.to_bytes(),
+            )?;
+        }
+        let workload = c.workload.map_or(leaf, CStr::to_bytes);
+        let workload_procs = self.open(workload, b"cgroup.procs", OFlags::WRONLY)?;
+        Ok(Delegated { workload_procs })
+    }
+
+    /// Undoes `changes` in reverse: delegates first (a cgroup with children cannot go, and
+    /// controllers in use below cannot be disabled), then the base's controllers (processes
+    /// may not return to a cgroup that has them), then the processes, then the leaf.
+    fn roll_back(&self, leaf: &[u8], changes: &Changes<'_>) {
+        let rmdir = |rel: &[u8]| {
+            let _ = rustix::fs::unlinkat(&self.dir, rel, rustix::fs::AtFlags::REMOVEDIR);
+        };
+        for &rel in changes.created.iter().rev().filter(|&&rel| rel != leaf) {
+            rmdir(rel);
+        }
+        if let Some(before) = &changes.enabled_before {
+            let now = self.read_line(b"", b"cgroup.subtree_control");
+            let mut line: heapless::Vec<u8, 512> = heapless::Vec::new();
+            for name in now.split(|&c| c == b' ').filter(|n| !n.is_empty()) {
+                if !before.split(|&c| c == b' ').any(|b| b == name) {
+                    let _ = line.push(b'-');
+                    let _ = line.extend_from_slice(name);
+                    let _ = line.push(b' ');
+                }
+            }
+            if !line.is_empty()
+                && let Ok(fd) = self.open_quiet(b"", b"cgroup.subtree_control", OFlags::WRONLY)
+            {
+                let _ = rustix::io::write(&fd, &line);
+            }
+        }
+        if changes.moved
+            && let Ok(back) = self.open_quiet(b"", b"cgroup.procs", OFlags::WRONLY)
+            && let Ok(moved) = self.open_quiet(leaf, b"cgroup.procs", OFlags::RDONLY)
+        {
+            let _ = Self::scan_pids(&moved, |pid| {
+                let _ = rustix::io::write(&back, pid);
+                Ok(false)
+            });
+        }
+        if changes.created.contains(&leaf) {
+            rmdir(leaf);
+        }
+    }
+
+    /// A cgroup file's first line, without its newline (empty if unreadable).
+    fn read_line(&self, rel: &[u8], file: &[u8]) -> heapless::Vec<u8, 512> {
+        let mut line = heapless::Vec::new();
+        let mut buf = [0u8; 512];
+        if let Ok(fd) = self.open_quiet(rel, file, OFlags::RDONLY) {
+            let n = rustix::io::read(&fd, &mut buf).unwrap_or(0);
+            let text = buf[..n].split(|&c| c == b'\n').next().unwrap_or_default();
+            let _ = line.extend_from_slice(text);
+        }
+        line
+    }
+
+    /// Creates `rel` and every missing parent below the base, noting those it created.
+    fn mkdir<'a>(&self, rel: &'a [u8], changes: &mut Changes<'a>) -> Result<(), ()> {
         for (end, _) in rel
             .iter()
             .enumerate()
@@ -316,7 +405,9 @@ impl Cgroups<'_> {
         {
             let upto = if rel[end] == b'/' { &rel[..end] } else { rel };
             match rustix::fs::mkdirat(&self.dir, upto, Mode::from_raw_mode(0o755)) {
-                Ok(()) | Err(Errno::EXIST) => {}
+                // Past 256 directories the rest are left behind on a failure.
+                Ok(()) => _ = changes.created.push(upto),
+                Err(Errno::EXIST) => {}
                 Err(e) => {
                     error!(
                         "cgroup: mkdir {}: {}{}",
@@ -357,7 +448,8 @@ impl Cgroups<'_> {
         }
         for _ in 0..MOVE_PASSES {
             let mut moved = false;
-            self.scan_pids(|pid| {
+            let procs = self.open(b"", b"cgroup.procs", OFlags::RDONLY)?;
+            Self::scan_pids(&procs, |pid| {
                 moved |= mv(pid)?;
                 Ok(false)
             })?;
@@ -520,18 +612,21 @@ impl Cgroups<'_> {
     fn holds_keel(&self) -> Result<bool, ()> {
         let mut own: heapless::String<12> = heapless::String::new();
         let _ = uwrite!(own, "{}", rustix::process::getpid().as_raw_nonzero().get());
-        self.scan_pids(|pid| Ok(pid == own.as_bytes()))
+        let procs = self.open(b"", b"cgroup.procs", OFlags::RDONLY)?;
+        Self::scan_pids(&procs, |pid| Ok(pid == own.as_bytes()))
     }
 
-    /// Calls `each` with every pid in the base cgroup's cgroup.procs, read in whole lines
+    /// Calls `each` with every pid in a cgroup.procs opened for reading, read in whole lines
     /// (a pid cut by the buffer's end waits for the next read), until `each` returns true.
     /// Returns whether it did.
-    fn scan_pids(&self, mut each: impl FnMut(&[u8]) -> Result<bool, ()>) -> Result<bool, ()> {
-        let procs = self.open(b"", b"cgroup.procs", OFlags::RDONLY)?;
+    fn scan_pids(
+        procs: &OwnedFd,
+        mut each: impl FnMut(&[u8]) -> Result<bool, ()>,
+    ) -> Result<bool, ()> {
         let mut buf = [0u8; 4096];
         let mut carry = 0;
         loop {
-            let n = rustix::io::read(&procs, &mut buf[carry..]).unwrap_or(0);
+            let n = rustix::io::read(procs, &mut buf[carry..]).unwrap_or(0);
             if n == 0 {
                 return Ok(false);
             }
