@@ -71,7 +71,7 @@ pub fn plan(rules: wire::Landlock<'static>) -> Result<Option<Plan>, ()> {
     for (bits, kind) in missing.into_iter().filter(|(bits, _)| *bits != 0) {
         if rules.required {
             error!(
-                "landlock: ABI {} cannot enforce {} rights {}; the ruleset is required (newer kernel, or drop required)",
+                "landlock: ABI {} cannot enforce {} rights {} (LANDLOCK_* bits); the ruleset is required: a newer kernel, or restrict only what this one enforces",
                 abi,
                 kind,
                 Hex(bits)
@@ -80,7 +80,7 @@ pub fn plan(rules: wire::Landlock<'static>) -> Result<Option<Plan>, ()> {
         }
         say!(
             log::WARN,
-            "landlock: ABI {} cannot enforce {} rights {}; they stay unrestricted",
+            "landlock: ABI {} cannot enforce {} rights {} (LANDLOCK_* bits); they stay unrestricted",
             abi,
             kind,
             Hex(bits)
