@@ -7,6 +7,7 @@ mod elf;
 mod mounts;
 mod namespaces;
 mod schema;
+mod seccomp;
 mod security;
 mod source;
 
