@@ -8,6 +8,7 @@ mod landlock;
 mod mounts;
 mod namespaces;
 mod schema;
+mod seccomp;
 mod security;
 mod source;
 
