@@ -126,6 +126,7 @@ fn every_example_builds_and_inspects_back_to_the_same_bytes() {
         "mounts.toml",
         "namespaces.toml",
         "sandbox.toml",
+        "seccomp.toml",
         "security.toml",
         "supervise.toml",
     ] {
@@ -177,7 +178,7 @@ fn errors_point_at_line_and_column() {
         ("[process\n", "1:9: unclosed table, expected `]`"),
         (
             "[process]\nargz = []\n",
-            "2:1: unknown field `argz`, expected one of `args`, `env`, `env_clear`, `env_unset`, `cwd`, `no_new_privileges`, `oom_score_adj`, `user`, `capabilities`, `rlimits`",
+            "2:1: unknown field `argz`, expected one of `args`, `env`, `env_clear`, `env_unset`, `cwd`, `no_new_privileges`, `oom_score_adj`, `user`, `capabilities`, `rlimits`, `seccomp`",
         ),
         (
             "[process]\ncwd = \"srv\"\n",

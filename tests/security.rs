@@ -197,3 +197,63 @@ fn a_missing_landlock_path_is_a_setup_error() {
         "keel: landlock: open /nonexistent/keel: ENOENT (No such file or directory)\n"
     );
 }
+
+#[test]
+fn a_seccomp_filter_returns_the_configured_errno_and_kills_as_the_policy_says() {
+    let t = Scratch::new("sec-seccomp");
+    let toml = "[process]\nno_new_privileges = true\n\
+                [process.seccomp]\ndefault_action = \"SCMP_ACT_ALLOW\"\n\
+                [[process.seccomp.syscalls]]\nnames = [\"mkdir\", \"mkdirat\"]\naction = \"SCMP_ACT_ERRNO\"\nerrno_ret = \"EROFS\"\n\
+                [[process.seccomp.syscalls]]\nnames = [\"kill\"]\naction = \"SCMP_ACT_ERRNO\"\n\
+                args = [{ index = 1, value = 10, op = \"SCMP_CMP_EQ\" }]\n\
+                [[process.seccomp.syscalls]]\nnames = [\"uname\"]\naction = \"SCMP_ACT_KILL_PROCESS\"\n";
+    let dir = t.path("made");
+    let script = format!(
+        "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; \
+         mkdir {} 2>&1 | sed 's/.*: //'; \
+         kill -USR1 $$ 2>&1 | grep -o 'Operation not permitted'; kill -0 $$ && echo kill-0-allowed; \
+         uname; echo \"uname status $?\"",
+        dir.display()
+    );
+    let out = ok(&run(&t, toml, &script));
+    assert_eq!(
+        out,
+        "NoNewPrivs:\t1\nSeccomp:\t2\nRead-only file system\nOperation not permitted\n\
+         kill-0-allowed\nuname status 159\n"
+    );
+    assert!(!dir.exists());
+}
+
+#[test]
+fn without_no_new_privileges_seccomp_goes_in_before_the_user_switch() {
+    // Installing a filter needs no_new_privs or CAP_SYS_ADMIN; user 1000 has neither once
+    // switched, so keel installs it first and the switch runs under the filter.
+    let t = Scratch::new("sec-seccomp-user");
+    let toml = "[process.user]\nuid = 1000\ngid = 1000\n\
+                [process.seccomp]\ndefault_action = \"SCMP_ACT_ALLOW\"\n\
+                [[process.seccomp.syscalls]]\nnames = [\"uname\"]\naction = \"SCMP_ACT_ERRNO\"\nerrno_ret = 38\n";
+    let out = ok(&run(
+        &t,
+        toml,
+        "grep -E '^(Uid|Seccomp|NoNewPrivs):' /proc/self/status; uname 2>&1 | sed 's/.*: //'",
+    ));
+    assert_eq!(
+        out,
+        "Uid:\t1000\t1000\t1000\t1000\nNoNewPrivs:\t0\nSeccomp:\t2\nFunction not implemented\n"
+    );
+}
+
+#[test]
+fn a_filter_that_blocks_the_user_switch_is_a_setup_error() {
+    let t = Scratch::new("sec-seccomp-blocked");
+    let toml = "[process.user]\nuid = 1000\ngid = 1000\n\
+                [process.seccomp]\ndefault_action = \"SCMP_ACT_ALLOW\"\n\
+                [[process.seccomp.syscalls]]\nnames = [\"setresuid\"]\naction = \"SCMP_ACT_ERRNO\"\n";
+    let out = run(&t, toml, "echo ran");
+    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        "keel: security: setresuid: EPERM (Operation not permitted): keel lacks the privilege for it here (CAP_SETUID, CAP_SETGID, CAP_SETPCAP or CAP_SYS_RESOURCE)\n"
+    );
+}

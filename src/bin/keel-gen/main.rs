@@ -92,6 +92,9 @@ fn build(input: &Path, output: &Path) -> Result<(), String> {
     };
     let document: Document = toml::from_str(&source.text).map_err(|e| source.toml_error(&e))?;
     let compiled = document.compile(&source)?;
+    for warning in compiled.warnings() {
+        eprintln!("keel-gen: warning: {warning}");
+    }
     let mut bytes = vec![0; wire::MAX_LEN];
     let len = wire::encode(&compiled.config(), &mut bytes).map_err(|e| match e {
         EncodeError::BufferTooSmall { needed } => format!(

@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use keel::wire::{
     self, Capabilities, Config, ExitCodes, MAX_ARGS, MAX_ENV, Mode, NamespaceSet, PATH_MAX,
-    Process, Record, SignalRewrites, Strings, Supervision, syntax,
+    Process, Record, SeccompFilter, SignalRewrites, Strings, Supervision, syntax,
 };
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -23,6 +23,7 @@ use crate::cgroup::{CgroupTable, CompiledCgroup};
 use crate::landlock::{CompiledLandlock, LandlockTable};
 use crate::mounts::{self, CompiledMounts, MountTable, MountsTable};
 use crate::namespaces::{CompiledNamespaces, NamespacesTable};
+use crate::seccomp::{CompiledSeccomp, SeccompTable};
 use crate::security::{self, CapabilitiesTable, CompiledUser, RlimitTable, UserTable};
 use crate::source::Source;
 
@@ -56,6 +57,7 @@ struct ProcessTable {
     user: Option<Spanned<UserTable>>,
     capabilities: Option<CapabilitiesTable>,
     rlimits: Option<Vec<Spanned<RlimitTable>>>,
+    seccomp: Option<SeccompTable>,
 }
 
 /// `[supervision]`: how keel runs it. Spanned fields are the ones an error may point at.
@@ -94,9 +96,17 @@ pub struct Compiled {
     namespaces: Option<CompiledNamespaces>,
     mounts: Option<CompiledMounts>,
     landlock: Option<CompiledLandlock>,
+    seccomp: Option<CompiledSeccomp>,
 }
 
 impl Compiled {
+    /// What the document asks for that keel will not do, one line each, for the user.
+    pub fn warnings(&self) -> &[String] {
+        self.seccomp
+            .as_ref()
+            .map_or(&[], |seccomp| &seccomp.warnings)
+    }
+
     pub fn config(&self) -> Config<'_> {
         let (user, umask) = self.user.config();
         Config {
@@ -112,7 +122,10 @@ impl Compiled {
                 rlimits: records(&self.rlimits),
                 umask,
                 oom_score_adj: self.oom_score_adj,
-                seccomp: None,
+                seccomp: self.seccomp.as_ref().map(|seccomp| SeccompFilter {
+                    flags: seccomp.flags,
+                    program: &seccomp.program,
+                }),
             },
             supervision: Supervision {
                 rewrite: SignalRewrites::new(&self.rewrite),
@@ -295,6 +308,11 @@ impl ProcessTable {
             .as_ref()
             .map(|adj| security::oom_score_adj(source, adj))
             .transpose()?;
+        out.seccomp = self
+            .seccomp
+            .as_ref()
+            .map(|seccomp| seccomp.compile(source))
+            .transpose()?;
         Ok(())
     }
 
@@ -316,6 +334,10 @@ impl ProcessTable {
                 .as_ref()
                 .map(CapabilitiesTable::from_wire),
             rlimits: security::rlimits_from_wire(process.rlimits)?,
+            seccomp: process
+                .seccomp
+                .map(|filter| SeccompTable::from_wire(filter.flags, filter.program))
+                .transpose()?,
         })
     }
 }

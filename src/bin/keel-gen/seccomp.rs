@@ -41,9 +41,6 @@
 //! policy means: `SeccompTable::from_wire` can rebuild a policy from a program and checks
 //! that compiling it gives the same bytes, or refuses the program.
 
-// Wired into schema.rs by the lead.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
@@ -52,6 +49,7 @@ use syscalls::{Errno, Sysno};
 use toml::{Spanned, Value};
 
 use crate::schema::{List, unique, unspanned};
+use crate::security::lookup;
 use crate::source::Source;
 
 /// `seccomp_data`: `nr` at 0, `arch` at 4, `instruction_pointer` at 8, `args` from 16.
@@ -647,13 +645,6 @@ fn syscall_number(source: &Source, name: &Spanned<String>) -> Result<u32, String
 
 fn syscall_name(nr: u32) -> Option<&'static str> {
     Sysno::new(usize::try_from(nr).ok()?).map(|sysno| sysno.name())
-}
-
-/// The index of `name` in `names`, which lack `prefix`; the name may have it, in any case.
-fn lookup(names: &[&str], prefix: &str, name: &str) -> Option<usize> {
-    let upper = name.to_ascii_uppercase();
-    let bare = upper.strip_prefix(prefix).unwrap_or(&upper);
-    names.iter().position(|known| *known == bare)
 }
 
 /// A `struct sock_filter`.
