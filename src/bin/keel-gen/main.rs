@@ -7,6 +7,7 @@ mod elf;
 mod landlock;
 mod mounts;
 mod namespaces;
+mod oci;
 mod schema;
 mod seccomp;
 mod security;
@@ -61,6 +62,22 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Convert an OCI runtime bundle's config.json into keel's TOML (or, with --binary, the
+    /// binary config). Every field keel cannot express is named on stderr.
+    FromOci {
+        /// The bundle's config.json, or - for stdin (root.path is then relative to the
+        /// current directory).
+        config: PathBuf,
+        /// Where to write the result, or - for stdout.
+        #[arg(short, long, default_value = "-")]
+        output: PathBuf,
+        /// Write the binary config instead of TOML.
+        #[arg(long)]
+        binary: bool,
+        /// Fail, writing nothing, when a field cannot be expressed, instead of warning.
+        #[arg(long)]
+        strict: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -72,6 +89,12 @@ fn main() -> ExitCode {
             keel,
             output,
         } => embed(&config, &keel, &output),
+        Command::FromOci {
+            config,
+            output,
+            binary,
+            strict,
+        } => from_oci(&config, &output, binary, strict),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -90,8 +113,13 @@ fn build(input: &Path, output: &Path) -> Result<(), String> {
         name: input_name(input),
         text,
     };
+    write(output, &compile(&source)?)
+}
+
+/// The binary config for a TOML document.
+fn compile(source: &Source) -> Result<Vec<u8>, String> {
     let document: Document = toml::from_str(&source.text).map_err(|e| source.toml_error(&e))?;
-    let compiled = document.compile(&source)?;
+    let compiled = document.compile(source)?;
     for warning in compiled.warnings() {
         eprintln!("keel-gen: warning: {warning}");
     }
@@ -107,7 +135,44 @@ fn build(input: &Path, output: &Path) -> Result<(), String> {
             source.name
         ),
     })?;
-    write(output, &bytes[..len])
+    bytes.truncate(len);
+    Ok(bytes)
+}
+
+fn from_oci(config: &Path, output: &Path, binary: bool, strict: bool) -> Result<(), String> {
+    let name = input_name(config);
+    let json = read(config)?;
+    // OCI's relative paths (root.path, bind sources) are relative to the bundle, the
+    // config's directory.
+    let bundle = match config.parent() {
+        Some(dir) if !is_stdio(config) => dir,
+        _ => Path::new(""),
+    };
+    let conversion = oci::convert(&json, bundle).map_err(|e| format!("{name}: {e}"))?;
+    for warning in &conversion.warnings {
+        // Nothing more can be done if stderr is gone.
+        let _ = writeln!(io::stderr(), "keel-gen: from-oci: {warning}");
+    }
+    if strict && !conversion.warnings.is_empty() {
+        return Err(format!(
+            "from-oci: {name}: --strict: {} field(s) above cannot be expressed in keel's config",
+            conversion.warnings.len()
+        ));
+    }
+    let text =
+        toml::to_string(&conversion.toml).map_err(|e| format!("{name}: cannot write TOML: {e}"))?;
+    // The result must build: it is compiled exactly as printed, header included, so an
+    // error's line:col points into the output.
+    let source = Source {
+        name: format!("the TOML made from {name}"),
+        text: format!("# keel config made by keel-gen from-oci from {name}\n{text}"),
+    };
+    let bytes = compile(&source)?;
+    if binary {
+        write(output, &bytes)
+    } else {
+        write(output, source.text.as_bytes())
+    }
 }
 
 fn inspect(file: &Path) -> Result<(), String> {
