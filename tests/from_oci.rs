@@ -66,15 +66,14 @@ const AMBIENT: [&str; 3] = [
 ];
 const TERMINAL: &str = "process.terminal: not supported (keel has no terminal allocation); dropped";
 const DEVICES: &str = "linux.resources.devices: not supported (keel has no device cgroup, which cgroup v2 implements as an eBPF program); dropped";
-const READONLY_ROOT: &str = "root.readonly: not supported (keel has no read-only root; readonly = [\"/\"] would make every mount under it read-only too); dropped";
 
 #[test]
 fn real_tools_configs_convert_with_the_expected_warnings_and_build() {
     let cases: [(&str, &[&str]); 4] = [
-        ("runc.json", &[TERMINAL, DEVICES, READONLY_ROOT]),
-        ("runc-rootless.json", &[TERMINAL, READONLY_ROOT]),
-        ("crun.json", &[TERMINAL, DEVICES, READONLY_ROOT]),
-        ("crun-rootless.json", &[TERMINAL, DEVICES, READONLY_ROOT]),
+        ("runc.json", &[TERMINAL, DEVICES]),
+        ("runc-rootless.json", &[TERMINAL]),
+        ("crun.json", &[TERMINAL, DEVICES]),
+        ("crun-rootless.json", &[TERMINAL, DEVICES]),
     ];
     let rootfs = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join(FIXTURES)
@@ -84,7 +83,10 @@ fn real_tools_configs_convert_with_the_expected_warnings_and_build() {
         let expected: Vec<_> = AMBIENT.iter().chain(warnings).copied().collect();
         assert_eq!(got, expected, "{name}");
         // root.path "rootfs" is the bundle's, the config's directory.
-        let root = format!("root = {:?}\n", rootfs.to_str().unwrap());
+        let root = format!(
+            "root = {:?}\nroot_readonly = true\n",
+            rootfs.to_str().unwrap()
+        );
         assert!(toml.contains(&root), "{name}: no {root} in\n{toml}");
         let built = keel_gen(&["build", "-", "-o", "-"], toml.as_bytes());
         assert_eq!(built.code, Some(0), "{name}: {}\n{toml}", built.stderr);
@@ -146,10 +148,10 @@ fn strict_fails_on_what_keel_cannot_express() {
     assert_eq!(run.code, Some(1));
     assert!(run.stdout.is_empty(), "{}", text(&run.stdout));
     let lines: Vec<_> = run.stderr.lines().collect();
-    assert_eq!(lines.len(), 7, "{}", run.stderr);
+    assert_eq!(lines.len(), 6, "{}", run.stderr);
     assert_eq!(
-        lines[6],
-        "keel-gen: from-oci: tests/fixtures/oci/runc.json: --strict: 6 field(s) above cannot be expressed in keel's config"
+        lines[5],
+        "keel-gen: from-oci: tests/fixtures/oci/runc.json: --strict: 5 field(s) above cannot be expressed in keel's config"
     );
 }
 

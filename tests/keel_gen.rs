@@ -557,6 +557,10 @@ fn errors_point_at_line_and_column() {
             "2:17: oom_score_adj is -1000..=1000",
         ),
         (
+            "[mounts]\nroot_readonly = true\n",
+            "2:17: root_readonly needs a root to pivot into: set root, or use readonly = [...] for paths of the current root",
+        ),
+        (
             "[landlock]\nrequired = true\n",
             "1:1: [landlock] restricts nothing: add [[landlock.path]] or [[landlock.port]] rules, or name handled_fs, handled_net or scoped",
         ),

@@ -229,6 +229,27 @@ fn pivot_root_into_a_new_root_with_masked_and_read_only_paths() {
 }
 
 #[test]
+fn a_read_only_root_keeps_the_mounts_on_it_writable() {
+    let t = Scratch::new("root-ro");
+    let root = busybox_root(&t);
+    let toml = format!(
+        "[namespaces]\nunshare = [\"mount\", \"pid\"]\n[mounts]\nroot = \"{}\"\nroot_readonly = true\n\
+         [[mount]]\ndestination = \"/tmp\"\ntype = \"tmpfs\"\n",
+        root.display()
+    );
+    let cfg = t.config("keel.cfg", &toml);
+    let script = "touch /new 2>&1 | grep -c 'Read-only'; touch /tmp/new && echo tmp-writable";
+    let out = Command::new(KEEL)
+        .arg("-c")
+        .arg(&cfg)
+        .args(["--", "/bin/sh", "-c", script])
+        .output()
+        .expect("keel");
+    assert_eq!(ok(&out), "1\ntmp-writable\n");
+    assert!(!root.join("new").exists());
+}
+
+#[test]
 fn the_payload_cannot_write_keel_through_proc_1_exe() {
     let t = Scratch::new("seal");
     let copy = t.path("keel");

@@ -232,6 +232,7 @@ struct OwnedMounts {
     entries: Vec<OwnedMount>,
     masked: Vec<u8>,
     readonly: Vec<u8>,
+    root_readonly: bool,
     /// `entries` as records, which the list borrows.
     entry_records: Vec<u8>,
 }
@@ -248,6 +249,7 @@ impl OwnedMounts {
             entries: list(&self.entry_records),
             masked: strings(&self.masked),
             readonly: strings(&self.readonly),
+            root_readonly: self.root_readonly,
         }
     }
 }
@@ -502,8 +504,10 @@ prop_compose! {
         entries in vec(owned_mount(), 0..4),
         masked in vec(absolute(), 0..3),
         readonly in vec(absolute(), 0..3),
+        root_readonly in any::<bool>(),
     ) -> OwnedMounts {
         OwnedMounts {
+            root_readonly: root_readonly && root.is_some(),
             root,
             entries,
             masked: nul_joined(masked.into_iter().map(CString::into_bytes)),
@@ -2630,4 +2634,18 @@ fn landlock_rules_are_checked() {
         invalid(&with_ports(&many, 1)),
         "more than 256 landlock ports"
     );
+}
+
+#[test]
+fn a_read_only_root_needs_a_root() {
+    let mounts = |root| Config {
+        mounts: Some(Mounts {
+            root,
+            root_readonly: true,
+            ..Mounts::default()
+        }),
+        ..Config::default()
+    };
+    assert!(encode(&mounts(Some(c"/srv/root"))).is_ok());
+    assert_eq!(invalid(&mounts(None)), "root_readonly needs a root");
 }

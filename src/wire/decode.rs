@@ -867,6 +867,8 @@ fn mounts<'a>(section: &Entry<'a>, at: &mut usize, mounts: &mut Mounts<'a>) -> C
             ENTRIES => mounts.entries = mount_list(payload, at)?,
             MASKED => mounts.masked = list(payload, at, ListField::Masked)?,
             READONLY => mounts.readonly = list(payload, at, ListField::Readonly)?,
+            ROOT_READONLY if mounts.root.is_none() => return Err("root_readonly needs a root"),
+            ROOT_READONLY => mounts.root_readonly = flag(payload)?,
             _ => skip_unknown(field.id, at)?,
         }
     }

@@ -280,6 +280,7 @@ impl Writer<'_> {
         self.list_field(ENTRIES, mounts.entries);
         self.list_field(MASKED, mounts.masked);
         self.list_field(READONLY, mounts.readonly);
+        self.flag_field(ROOT_READONLY, mounts.root_readonly);
         self.finish(start);
     }
 

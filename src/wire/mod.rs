@@ -207,6 +207,7 @@
 //! | 2 | entries | mounts | at most [`MAX_MOUNTS`] |
 //! | 3 | masked | strings | at most [`MAX_MOUNT_PATHS`] absolute paths shorter than [`PATH_MAX`] |
 //! | 4 | readonly | strings | at most [`MAX_MOUNT_PATHS`] absolute paths shorter than [`PATH_MAX`] |
+//! | 5 | root_readonly | flag | needs root: the new root itself is read-only (not the mounts on it), as OCI `root.readonly` |
 //!
 //! A [`Mount`] record is an 8-byte head, then its strings, each with its NUL:
 //!
@@ -408,6 +409,7 @@ mod id {
         pub const ENTRIES: u8 = 2;
         pub const MASKED: u8 = 3;
         pub const READONLY: u8 = 4;
+        pub const ROOT_READONLY: u8 = 5;
     }
 
     pub mod landlock {
@@ -777,6 +779,8 @@ pub struct Mounts<'a> {
     pub masked: Strings<'a>,
     /// Absolute paths inside the (new) root made read-only, recursively (OCI `readonlyPaths`).
     pub readonly: Strings<'a>,
+    /// Make the new root's own mount read-only, just before the pivot (OCI `root.readonly`).
+    pub root_readonly: bool,
 }
 
 /// One mount, built detached and then moved onto its target.

@@ -53,6 +53,7 @@ pub struct MountsTable {
     root: Option<Spanned<String>>,
     masked: Option<List>,
     readonly: Option<List>,
+    root_readonly: Option<Spanned<bool>>,
 }
 
 /// `[[mount]]`, an OCI `mounts[]` entry.
@@ -77,6 +78,7 @@ pub struct CompiledMounts {
     entries: Vec<u8>,
     masked: Vec<u8>,
     readonly: Vec<u8>,
+    root_readonly: bool,
 }
 
 impl CompiledMounts {
@@ -86,6 +88,7 @@ impl CompiledMounts {
             entries: records(&self.entries),
             masked: records(&self.masked),
             readonly: records(&self.readonly),
+            root_readonly: self.root_readonly,
         }
     }
 }
@@ -121,6 +124,15 @@ pub fn compile(
     }
     out.masked = paths(source, &table.masked, "masked", "/proc/kcore")?;
     out.readonly = paths(source, &table.readonly, "readonly", "/proc/sys")?;
+    if let Some(readonly) = &table.root_readonly {
+        if table.root.is_none() && *readonly.get_ref() {
+            return Err(source.error(
+                readonly.span(),
+                "root_readonly needs a root to pivot into: set root, or use readonly = [...] for paths of the current root",
+            ));
+        }
+        out.root_readonly = *readonly.get_ref();
+    }
     Ok(out)
 }
 
@@ -455,6 +467,7 @@ pub fn from_wire(mounts: &Mounts<'_>) -> Result<Tables, String> {
             .transpose()?,
         masked: list(mounts.masked, "masked")?,
         readonly: list(mounts.readonly, "readonly")?,
+        root_readonly: mounts.root_readonly.then(|| unspanned(true)),
     };
     let empty = table.root.is_none() && table.masked.is_none() && table.readonly.is_none();
     Ok((

@@ -463,7 +463,7 @@ impl Converter<'_> {
         t
     }
 
-    /// `[mounts]`: root.path made absolute, maskedPaths and readonlyPaths.
+    /// `[mounts]`: root.path made absolute, root.readonly, maskedPaths and readonlyPaths.
     fn mounts_table(&mut self, spec: &Spec) -> Result<Table, String> {
         let mut t = Table::new();
         if let Some(root) = spec.root() {
@@ -472,10 +472,7 @@ impl Converter<'_> {
                 .map_err(|e| format!("root.path: {}: {e}", path.display()))?;
             t.insert("root".into(), text(&path, "root.path")?.into());
             if root.readonly() == Some(true) {
-                self.unsupported(
-                    "root.readonly",
-                    "keel has no read-only root; readonly = [\"/\"] would make every mount under it read-only too",
-                );
+                t.insert("root_readonly".into(), true.into());
             }
         }
         let Some(linux) = spec.linux() else {

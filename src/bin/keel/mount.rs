@@ -80,6 +80,21 @@ pub fn build(m: &wire::Mounts<'_>, in_user_namespace: bool) -> Result<(), ()> {
     for path in m.readonly.iter() {
         make_read_only(&root, path)?;
     }
+    if m.root_readonly {
+        // Only the root's own mount: the mounts on it keep their own flags, as in runc.
+        sys::mount_setattr(
+            &root,
+            u64::from(MountAttrFlags::MOUNT_ATTR_RDONLY.bits()),
+            false,
+        )
+        .map_err(|e| {
+            error!(
+                "mounts: read-only root {}: {}",
+                Bytes(root_path.to_bytes()),
+                MountError(e)
+            )
+        })?;
+    }
     if m.root.is_some() {
         pivot(&root)?;
     }
