@@ -1143,7 +1143,10 @@ fn mounts_section(c: &mut Case, out: &mut String, dests: &mut Vec<String>) {
             format!("/tmp/fz{i}")
         };
         let (kind, table) = mount_entry(c, userns);
-        let attrs = mount_attrs(c);
+        let mut attrs = mount_attrs(c);
+        if userns {
+            locked_attrs(&kind, &mut attrs);
+        }
         let mut opts: Vec<String> = attrs.clone();
         opts.extend(table.1.iter().cloned());
         let _ = writeln!(
@@ -1327,6 +1330,20 @@ fn mount_attrs(c: &mut Case) -> Vec<String> {
         );
     }
     attrs
+}
+
+/// In a user namespace the kernel locks the attributes of the mounts it inherits: a new
+/// proc or sysfs must keep those of the visible one (nosuid, nodev, noexec and its atime
+/// mode), and a bind cannot change the atime mode of its source (EPERM either way).
+fn locked_attrs(kind: &str, attrs: &mut Vec<String>) {
+    attrs.retain(|a| !["noatime", "strictatime", "nodiratime", "relatime"].contains(&a.as_str()));
+    if kind == "proc" || kind == "sysfs" {
+        for word in ["nosuid", "nodev", "noexec"] {
+            if !attrs.iter().any(|a| a == word) {
+                attrs.push(word.to_owned());
+            }
+        }
+    }
 }
 
 /// Checks of a mount from inside: its type and its attributes in /proc/self/mountinfo.
