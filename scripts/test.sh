@@ -2,7 +2,8 @@
 # keel's whole test suite, as README.md documents it and CI runs it:
 # style and lints, the no-std feature guard, unit + property + integration tests (host,
 # as root: pid namespaces with unshare), VM tests with keel as the real PID 1 on two
-# kernels, and a short fuzzing campaign when a nightly toolchain is present.
+# kernels, a short campaign of the VM fuzzer (keel as PID 1 of random configs), and a short
+# fuzzing campaign of the decoder when a nightly toolchain is present.
 # Usage: scripts/test.sh [--quick]   (--quick: skip VM tests and fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +42,11 @@ fi
 
 step "VM tests: keel as PID 1 under QEMU"
 scripts/vm-tests.sh --kernel all
+
+# A fixed seed: a CI failure replays exactly (scripts/fuzz-vm.sh --seed 1 --cases 60), and
+# every failing case is saved under tests/vm/regressions/. Other seeds are for campaigns.
+step "fuzz keel as PID 1 in VMs (seed 1, 60 cases per kernel)"
+scripts/fuzz-vm.sh --cases 60 --seed 1 --pid1-boots 1
 
 if cargo +nightly --version >/dev/null 2>&1 && [[ -x scripts/fuzz.sh ]]; then
     step "fuzz the config decoder (60 s)"
