@@ -88,13 +88,19 @@ fn hostname_ipc_and_net_namespaces() {
 #[test]
 fn user_namespace_with_id_maps() {
     let t = Scratch::new("user");
-    let toml = "[namespaces]\nunshare = [\"user\", \"mount\", \"pid\"]\n\
+    // oom_score_adj too: inside the user namespace its /proc file has an unmapped owner, so
+    // keel must set it before entering.
+    let toml = "[process]\noom_score_adj = 300\n\
+                [namespaces]\nunshare = [\"user\", \"mount\", \"pid\"]\n\
                 uid_mappings = [{ container_id = 0, host_id = 100000, size = 65536 }]\n\
                 gid_mappings = [{ container_id = 0, host_id = 100000, size = 65536 }]\n\
                 [[mount]]\ndestination = \"/proc\"\ntype = \"proc\"\n";
-    let out = ok(&t.run(toml, "id -u; id -g; cat /proc/self/uid_map"));
+    let out = ok(&t.run(
+        toml,
+        "id -u; id -g; cat /proc/self/uid_map; cat /proc/self/oom_score_adj",
+    ));
     let words: Vec<&str> = out.split_whitespace().collect();
-    assert_eq!(words, ["0", "0", "0", "100000", "65536"], "{out}");
+    assert_eq!(words, ["0", "0", "0", "100000", "65536", "300"], "{out}");
 }
 
 #[test]

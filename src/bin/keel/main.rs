@@ -45,6 +45,11 @@ fn main(args: sys::StrArray, env: sys::StrArray) -> i32 {
 
 /// The boot path, in order. Nothing before `config::load` returns has changed anything.
 fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> i32 {
+    // The kernel's init must never exit (the kernel panics): from the first error on, even a
+    // bad command line or config, keel reports it and powers the machine off.
+    if kernel_init {
+        machine::set_active(true);
+    }
     let mut s = match cli::parse(args, env) {
         Ok(s) => s,
         Err(status) => return status,
@@ -92,6 +97,11 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
         return exit::SETUP;
     }
     let caller = process::Caller::capture();
+    if let Some(adj) = s.process.oom_score_adj
+        && security::set_oom_score_adj(adj).is_err()
+    {
+        return exit::SETUP;
+    }
     let cgroup = match &s.cgroup {
         Some(c) => match cgroup::delegate(c, mode == Mode::Machine) {
             Ok(d) => Some(d),

@@ -1,7 +1,7 @@
 //! The workload's privileges, set last before exec (in the forked child, or in keel itself
 //! with `--exec`), in the order the kernel requires:
 //!
-//! 1. oom_score_adj and rlimits, while keel is still privileged enough to lower or raise them;
+//! 1. rlimits, while keel is still privileged enough to lower or raise them;
 //! 2. the umask;
 //! 3. capabilities leave the bounding set (PR_CAPBSET_DROP needs CAP_SETPCAP, so before the
 //!    user switch);
@@ -47,17 +47,6 @@ pub fn apply(p: &wire::Process<'_>, landlock: Option<&landlock::Plan>) -> Result
             None => Ok(()),
         }
     };
-    if let Some(adj) = p.oom_score_adj {
-        let mut text: heapless::String<12> = heapless::String::new();
-        let _ = uwrite!(text, "{}", adj);
-        rustix::fs::open(
-            c"/proc/self/oom_score_adj",
-            rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .and_then(|fd| rustix::io::write(&fd, text.as_bytes()))
-        .map_err(|e| fail("write /proc/self/oom_score_adj", e))?;
-    }
     for limit in p.rlimits.iter() {
         sys::set_rlimit(limit.resource, limit.soft, limit.hard).map_err(|e| {
             error!(
@@ -127,6 +116,23 @@ fn install_seccomp(filter: &wire::SeccompFilter<'_>) -> Result<(), ()> {
             hint
         );
     })
+}
+
+/// Sets keel's own oom_score_adj, which everything it starts inherits: before the
+/// namespaces, because in a new user namespace /proc/self/oom_score_adj belongs to an
+/// unmapped owner and cannot be written. As with runc, the container's PID 1 (keel) and the
+/// workload share the value. Errors are printed.
+pub fn set_oom_score_adj(adj: i32) -> Result<(), ()> {
+    let mut text: heapless::String<12> = heapless::String::new();
+    let _ = uwrite!(text, "{}", adj);
+    rustix::fs::open(
+        c"/proc/self/oom_score_adj",
+        rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .and_then(|fd| rustix::io::write(&fd, text.as_bytes()))
+    .map(drop)
+    .map_err(|e| fail("write /proc/self/oom_score_adj", e))
 }
 
 fn switch_user(user: &wire::User<'_>, keep_caps: bool) -> Result<(), ()> {
