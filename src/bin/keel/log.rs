@@ -46,7 +46,7 @@ impl Line {
         self.len += n;
     }
 
-    pub fn emit(mut self) {
+    pub fn emit(&mut self) {
         self.buf[self.len] = b'\n';
         let mut out = &self.buf[..=self.len];
         while !out.is_empty() {
