@@ -374,7 +374,7 @@ impl Cgroups<'_> {
             && let Ok(back) = self.open_quiet(b"", b"cgroup.procs", OFlags::WRONLY)
             && let Ok(moved) = self.open_quiet(leaf, b"cgroup.procs", OFlags::RDONLY)
         {
-            let _ = Self::scan_pids(&moved, |pid| {
+            let _ = Self::scan_pids(&moved, &mut |pid| {
                 let _ = rustix::io::write(&back, pid);
                 Ok(false)
             });
@@ -449,7 +449,7 @@ impl Cgroups<'_> {
         for _ in 0..MOVE_PASSES {
             let mut moved = false;
             let procs = self.open(b"", b"cgroup.procs", OFlags::RDONLY)?;
-            Self::scan_pids(&procs, |pid| {
+            Self::scan_pids(&procs, &mut |pid| {
                 moved |= mv(pid)?;
                 Ok(false)
             })?;
@@ -613,15 +613,17 @@ impl Cgroups<'_> {
         let mut own: heapless::String<12> = heapless::String::new();
         let _ = uwrite!(own, "{}", rustix::process::getpid().as_raw_nonzero().get());
         let procs = self.open(b"", b"cgroup.procs", OFlags::RDONLY)?;
-        Self::scan_pids(&procs, |pid| Ok(pid == own.as_bytes()))
+        Self::scan_pids(&procs, &mut |pid| Ok(pid == own.as_bytes()))
     }
 
     /// Calls `each` with every pid in a cgroup.procs opened for reading, read in whole lines
     /// (a pid cut by the buffer's end waits for the next read), until `each` returns true.
-    /// Returns whether it did.
+    /// Returns whether it did. `each` is `dyn` and the function out of line: generic, its
+    /// loop was copied into each of its three callers.
+    #[inline(never)]
     fn scan_pids(
         procs: &OwnedFd,
-        mut each: impl FnMut(&[u8]) -> Result<bool, ()>,
+        each: &mut dyn FnMut(&[u8]) -> Result<bool, ()>,
     ) -> Result<bool, ()> {
         let mut buf = [0u8; 4096];
         let mut carry = 0;

@@ -46,7 +46,7 @@ impl Line {
         self.len += n;
     }
 
-    pub fn emit(mut self) {
+    pub fn emit(&mut self) {
         self.buf[self.len] = b'\n';
         let mut out = &self.buf[..=self.len];
         while !out.is_empty() {
@@ -105,51 +105,52 @@ impl ufmt::uDisplay for Error {
         f: &mut ufmt::Formatter<'_, W>,
     ) -> Result<(), W::Error> {
         let raw = self.0.raw_os_error();
-        match ERRNO_NAMES.iter().find(|(n, _, _)| i32::from(*n) == raw) {
-            Some((_, name, text)) => ufmt::uwrite!(f, "{} ({})", *name, *text),
+        match ERRNO_NAMES.iter().find(|(n, _)| i32::from(*n) == raw) {
+            Some((_, text)) => f.write_str(text),
             None => ufmt::uwrite!(f, "errno {}", raw),
         }
     }
 }
 
-/// The errnos keel's system calls can meet, with glibc's descriptions.
-const ERRNO_NAMES: &[(u8, &str, &str)] = &[
-    (1, "EPERM", "Operation not permitted"),
-    (2, "ENOENT", "No such file or directory"),
-    (3, "ESRCH", "No such process"),
-    (4, "EINTR", "Interrupted system call"),
-    (5, "EIO", "Input/output error"),
-    (6, "ENXIO", "No such device or address"),
-    (7, "E2BIG", "Argument list too long"),
-    (8, "ENOEXEC", "Exec format error"),
-    (9, "EBADF", "Bad file descriptor"),
-    (10, "ECHILD", "No child processes"),
-    (11, "EAGAIN", "Resource temporarily unavailable"),
-    (12, "ENOMEM", "Cannot allocate memory"),
-    (13, "EACCES", "Permission denied"),
-    (14, "EFAULT", "Bad address"),
-    (16, "EBUSY", "Device or resource busy"),
-    (17, "EEXIST", "File exists"),
-    (18, "EXDEV", "Invalid cross-device link"),
-    (19, "ENODEV", "No such device"),
-    (20, "ENOTDIR", "Not a directory"),
-    (21, "EISDIR", "Is a directory"),
-    (22, "EINVAL", "Invalid argument"),
-    (23, "ENFILE", "Too many open files in system"),
-    (24, "EMFILE", "Too many open files"),
-    (25, "ENOTTY", "Inappropriate ioctl for device"),
-    (26, "ETXTBSY", "Text file busy"),
-    (27, "EFBIG", "File too large"),
-    (28, "ENOSPC", "No space left on device"),
-    (30, "EROFS", "Read-only file system"),
-    (31, "EMLINK", "Too many links"),
-    (36, "ENAMETOOLONG", "File name too long"),
-    (38, "ENOSYS", "Function not implemented"),
-    (39, "ENOTEMPTY", "Directory not empty"),
-    (40, "ELOOP", "Too many levels of symbolic links"),
-    (75, "EOVERFLOW", "Value too large for defined data type"),
-    (95, "EOPNOTSUPP", "Operation not supported"),
-    (122, "EDQUOT", "Disk quota exceeded"),
+/// The errnos keel's system calls can meet, with glibc's descriptions. One string per errno,
+/// not a name and a description apart: a table of two `&str` costs keel 600 bytes more.
+const ERRNO_NAMES: &[(u8, &str)] = &[
+    (1, "EPERM (Operation not permitted)"),
+    (2, "ENOENT (No such file or directory)"),
+    (3, "ESRCH (No such process)"),
+    (4, "EINTR (Interrupted system call)"),
+    (5, "EIO (Input/output error)"),
+    (6, "ENXIO (No such device or address)"),
+    (7, "E2BIG (Argument list too long)"),
+    (8, "ENOEXEC (Exec format error)"),
+    (9, "EBADF (Bad file descriptor)"),
+    (10, "ECHILD (No child processes)"),
+    (11, "EAGAIN (Resource temporarily unavailable)"),
+    (12, "ENOMEM (Cannot allocate memory)"),
+    (13, "EACCES (Permission denied)"),
+    (14, "EFAULT (Bad address)"),
+    (16, "EBUSY (Device or resource busy)"),
+    (17, "EEXIST (File exists)"),
+    (18, "EXDEV (Invalid cross-device link)"),
+    (19, "ENODEV (No such device)"),
+    (20, "ENOTDIR (Not a directory)"),
+    (21, "EISDIR (Is a directory)"),
+    (22, "EINVAL (Invalid argument)"),
+    (23, "ENFILE (Too many open files in system)"),
+    (24, "EMFILE (Too many open files)"),
+    (25, "ENOTTY (Inappropriate ioctl for device)"),
+    (26, "ETXTBSY (Text file busy)"),
+    (27, "EFBIG (File too large)"),
+    (28, "ENOSPC (No space left on device)"),
+    (30, "EROFS (Read-only file system)"),
+    (31, "EMLINK (Too many links)"),
+    (36, "ENAMETOOLONG (File name too long)"),
+    (38, "ENOSYS (Function not implemented)"),
+    (39, "ENOTEMPTY (Directory not empty)"),
+    (40, "ELOOP (Too many levels of symbolic links)"),
+    (75, "EOVERFLOW (Value too large for defined data type)"),
+    (95, "EOPNOTSUPP (Operation not supported)"),
+    (122, "EDQUOT (Disk quota exceeded)"),
 ];
 
 /// `error!("exec {}: {}", ...)`: always printed, as `keel: …`.
