@@ -424,7 +424,14 @@ fn build_toml(c: &mut Case) {
     if c.rng.chance(40) {
         cgroup(c, &mut cg);
     }
-    c.toml = format!("# {} case\n{process}{sup}{cg}{ns}{mounts}", c.kind.name());
+    let mut ll = String::new();
+    if c.rng.chance(20) {
+        landlock(c, &mut ll);
+    }
+    c.toml = format!(
+        "# {} case\n{process}{sup}{cg}{ns}{mounts}{ll}",
+        c.kind.name()
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -509,12 +516,11 @@ fn process_section(c: &mut Case, out: &mut String, dests: &[String]) {
         out.push_str("no_new_privileges = true\n");
         c.check("[ \"$(st NoNewPrivs)\" = 1 ] || f no_new_privileges".into());
     }
-    // Lowering oom_score_adj below keel's 0 needs CAP_SYS_RESOURCE in the initial user
-    // namespace, and in a user namespace keel's write can be refused altogether (EACCES,
-    // found by this fuzzer): only near-valid cases try it there.
-    let in_userns = c.has("user") || c.outer_userns;
-    if c.rng.chance(30) && (!in_userns || c.near("oom_score_adj in a user namespace")) {
-        let adj = c.rng.range(0, 2000) as i64 - 1000;
+    // keel sets it on itself before its own namespaces; lowering it below 0 needs
+    // CAP_SYS_RESOURCE in the initial user namespace, which the runner's does not give.
+    if c.rng.chance(30) {
+        let lowest = if c.outer_userns { 1000 } else { 0 };
+        let adj = c.rng.range(lowest, 2000) as i64 - 1000;
         let _ = writeln!(out, "oom_score_adj = {adj}");
         c.check(format!(
             "[ \"$(cat /proc/self/oom_score_adj)\" = {adj} ] || f oom_score_adj"
@@ -524,6 +530,57 @@ fn process_section(c: &mut Case, out: &mut String, dests: &[String]) {
     let uid = user(c, out);
     capabilities(c, out, uid, nnp);
     rlimits(c, out);
+    if c.rng.chance(25) {
+        seccomp(c, out);
+    }
+}
+
+/// `[process.seccomp]`: everything allowed but mkdir, which fails with a chosen errno, and
+/// kill with one signal number. Near-valid: execve denied, so keel's exec fails.
+fn seccomp(c: &mut Case, out: &mut String) {
+    let errno = *c
+        .rng
+        .pick(&["EPERM", "EACCES", "EROFS", "ENOSYS", "EOPNOTSUPP"]);
+    let signal = c.rng.range(1, 31);
+    let _ = writeln!(
+        out,
+        "[process.seccomp]\ndefault_action = \"SCMP_ACT_ALLOW\"\n\
+         [[process.seccomp.syscalls]]\nnames = [\"mkdir\", \"mkdirat\"]\naction = \"SCMP_ACT_ERRNO\"\nerrno_ret = \"{errno}\"\n\
+         [[process.seccomp.syscalls]]\nnames = [\"kill\"]\naction = \"SCMP_ACT_ERRNO\"\n\
+         args = [{{ index = 1, value = {signal}, op = \"SCMP_CMP_EQ\" }}]"
+    );
+    if c.near("seccomp denies execve") {
+        out.push_str(
+            "[[process.seccomp.syscalls]]\nnames = [\"execve\", \"execveat\"]\naction = \"SCMP_ACT_ERRNO\"\n",
+        );
+    }
+    c.check("[ \"$(st Seccomp)\" = 2 ] || f seccomp mode".into());
+    c.check("mkdir /tmp/fz-seccomp 2>/dev/null && f seccomp let mkdir through".into());
+    c.check(format!(
+        "kill -{signal} $$ 2>/dev/null && f seccomp let kill -{signal} through"
+    ));
+}
+
+/// `[landlock]`: writes only under /tmp, /mnt, /dev and /run (where the payload's checks
+/// and the mounts are), so writing /etc is refused; ABI 1 rights, which both kernels have.
+/// Near-valid: a rule on a path that does not exist.
+fn landlock(c: &mut Case, out: &mut String) {
+    out.push_str("[landlock]\n");
+    if c.rng.chance(50) {
+        out.push_str("required = true\n");
+    }
+    out.push_str("handled_fs = [\"write_file\", \"make_reg\", \"make_dir\", \"remove_file\"]\n");
+    let mut paths = vec!["/tmp", "/mnt", "/dev", "/run"];
+    if c.near("a landlock rule on a missing path") {
+        paths.push("/nonexistent/fz");
+    }
+    for path in paths {
+        let _ = writeln!(
+            out,
+            "[[landlock.path]]\npath = \"{path}\"\naccess = [\"write_file\", \"make_reg\", \"make_dir\", \"remove_file\"]"
+        );
+    }
+    c.check("( : >/etc/fz-landlock ) 2>/dev/null && f landlock let /etc be written".into());
 }
 
 /// `[process.user]`; returns the uid the payload runs as (None: keel's, root).
