@@ -43,10 +43,10 @@ fi
 step "VM tests: keel as PID 1 under QEMU"
 scripts/vm-tests.sh --kernel all
 
-# A fixed seed: a CI failure replays exactly (scripts/fuzz-vm.sh --seed 1 --cases 60), and
+# A fixed seed: a CI failure replays exactly (scripts/fuzz-vm.sh --seed 1 --cases 150), and
 # every failing case is saved under tests/vm/regressions/. Other seeds are for campaigns.
-step "fuzz keel as PID 1 in VMs (seed 1, 60 cases per kernel)"
-scripts/fuzz-vm.sh --cases 60 --seed 1 --pid1-boots 1
+step "fuzz keel as PID 1 in VMs (seed 1, 150 cases per kernel)"
+scripts/fuzz-vm.sh --cases 150 --seed 1 --pid1-boots 1
 
 if cargo +nightly --version >/dev/null 2>&1 && [[ -x scripts/fuzz.sh ]]; then
     step "fuzz the config decoder (60 s)"
