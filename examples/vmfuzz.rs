@@ -58,6 +58,12 @@ const KEEL_STATUSES: [u8; 5] = [2, 70, 125, 126, 127];
 /// set-up failures, and 128+9 for a payload the kernel killed (an out-of-memory limit).
 const NEAR_STATUSES: [u8; 5] = [2, 125, 126, 127, 137];
 
+/// The `RLIMIT_*` numbers that bound a program's memory, and the signal a starved exec gets.
+const RLIMIT_DATA: u8 = 2;
+const RLIMIT_STACK: u8 = 3;
+const RLIMIT_AS: u8 = 9;
+const SIGSEGV: i32 = 11;
+
 /// splitmix64: tiny, fast and good enough to pick cases; seeded per case.
 struct Rng(u64);
 
@@ -351,6 +357,16 @@ fn generate(seed: u64, i: u64, keel_gen: &Path, out: &Path) -> Result<(), String
                 let machine = config.supervision.mode == Some(Mode::Machine);
                 signal = machine.then_some(2);
                 c.exec = config.supervision.mode == Some(Mode::Exec);
+                // With --exec keel becomes the program, and a mutated memory rlimit (a stack
+                // of a few hundred bytes, found with seed 2027) kills it at its exec with
+                // SIGSEGV: the program's death, not keel's.
+                let starved = config.process.rlimits.iter().any(|limit| {
+                    matches!(limit.resource, RLIMIT_DATA | RLIMIT_STACK | RLIMIT_AS)
+                        && limit.soft < 1 << 20
+                });
+                if c.exec && starved {
+                    signal = Some(SIGSEGV);
+                }
                 c.mode_set = config.supervision.mode.is_some();
                 c.verbosity = config.supervision.verbosity.unwrap_or(1);
             }
