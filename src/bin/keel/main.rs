@@ -15,6 +15,7 @@ mod config;
 mod drain;
 mod exec;
 mod landlock;
+mod legacy;
 mod log;
 mod machine;
 mod mount;

@@ -19,9 +19,11 @@
 //!   vanish with the namespace.
 //! - persisted: upper and work directories given by the config: the changes stay there.
 //!
-//! How the layers reach the kernel across versions is in `overlay`.
+//! How the layers reach the kernel across versions is in `overlay`. Without the new mount API
+//! (or without mount_setattr, before 5.12) the same view is built with mount(2): `legacy`.
 
-use crate::log::{Bytes, Error, error};
+use crate::legacy;
+use crate::log::{self, Bytes, Error, error, say};
 use crate::overlay::{FSCONFIG_MAX, KernelSays, MAX_LAYERS, cstr, kernel_message, overlay_fs};
 use crate::sys;
 use core::ffi::CStr;
@@ -42,11 +44,24 @@ pub fn build(m: &wire::Mounts<'_>, in_user_namespace: bool) -> Result<(), ()> {
         MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
     )
     .map_err(|e| error!("mounts: make / private: {}", MountError(e)))?;
+    // mount_setattr is the newest call of the new API (5.12; the rest is 5.2): without it,
+    // before anything is mounted, the whole view is built with mount(2) instead.
+    let legacy = !sys::has_mount_setattr();
+    if legacy {
+        say!(
+            log::INFO,
+            "mounts: the kernel has no mount_setattr (Linux 5.12); using mount(2)"
+        );
+    }
     let root_path = m.root.unwrap_or(c"/");
     if m.root.is_some() {
         // pivot_root needs the new root to be a mount point.
-        let tree = open_tree(CWD, root_path, true)?;
-        move_onto(&tree, CWD, root_path)?;
+        if legacy {
+            legacy::bind_onto_itself(root_path)?;
+        } else {
+            let tree = open_tree(CWD, root_path, true)?;
+            move_onto(&tree, CWD, root_path)?;
+        }
     }
     let root = rustix::fs::open(
         root_path,
@@ -62,6 +77,10 @@ pub fn build(m: &wire::Mounts<'_>, in_user_namespace: bool) -> Result<(), ()> {
     })?;
     for entry in m.entries.iter() {
         let target = target(&root, entry.target, bind_source_is_file(&entry))?;
+        if legacy {
+            legacy::mount(&root, &entry, &target, in_user_namespace)?;
+            continue;
+        }
         let mnt = match entry.kind {
             MountKind::Bind => bind(&entry)?,
             MountKind::Overlay => overlay(&entry, &target, in_user_namespace)?,
@@ -75,19 +94,19 @@ pub fn build(m: &wire::Mounts<'_>, in_user_namespace: bool) -> Result<(), ()> {
         move_onto(&mnt, &target, c"")?;
     }
     for path in m.masked.iter() {
-        mask(&root, path)?;
+        mask(&root, path, legacy)?;
     }
     for path in m.readonly.iter() {
-        make_read_only(&root, path)?;
+        make_read_only(&root, path, legacy)?;
     }
     if m.root_readonly {
         // Only the root's own mount: the mounts on it keep their own flags, as in runc.
-        sys::mount_setattr(
-            &root,
-            u64::from(MountAttrFlags::MOUNT_ATTR_RDONLY.bits()),
-            false,
-        )
-        .map_err(|e| {
+        let made = if legacy {
+            legacy::remount(&root, wire::Mount::RDONLY)
+        } else {
+            sys::mount_setattr(&root, wire::Mount::RDONLY, false)
+        };
+        made.map_err(|e| {
             error!(
                 "mounts: read-only root {}: {}",
                 Bytes(root_path.to_bytes()),
@@ -101,7 +120,7 @@ pub fn build(m: &wire::Mounts<'_>, in_user_namespace: bool) -> Result<(), ()> {
     Ok(())
 }
 
-fn fs_name(kind: MountKind) -> &'static CStr {
+pub fn fs_name(kind: MountKind) -> &'static CStr {
     match kind {
         MountKind::Tmpfs => c"tmpfs",
         MountKind::Proc => c"proc",
@@ -128,7 +147,7 @@ fn bind_source_is_file(entry: &wire::Mount<'_>) -> bool {
 
 /// The mount point inside `root`, created when missing (an empty file for a file bind).
 /// Resolution stays inside `root`: `..` and absolute symlinks cannot lead out of it.
-fn target(root: &OwnedFd, path: &CStr, file: bool) -> Result<OwnedFd, ()> {
+pub fn target(root: &OwnedFd, path: &CStr, file: bool) -> Result<OwnedFd, ()> {
     let rel = path
         .to_bytes()
         .trim_ascii_start()
@@ -345,23 +364,44 @@ fn create(fs: &OwnedFd, name: &CStr, target: &CStr) -> Result<(), ()> {
     })
 }
 
-/// A new tmpfs, detached, with mode 0755 and an optional size limit.
-fn detached_tmpfs(size: Option<&CStr>, read_only: bool, target: &CStr) -> Result<OwnedFd, ()> {
-    let mut size_opt = [0u8; FSCONFIG_MAX + 1];
+/// A scratch tmpfs's parameters: mode 0755 and an optional size limit (`size` holds the
+/// `size=` text).
+pub fn tmpfs_options<'b>(
+    size: Option<&CStr>,
+    text: &'b mut [u8; FSCONFIG_MAX + 1],
+) -> heapless::Vec<&'b CStr, 2> {
     let mut options: heapless::Vec<&CStr, 2> = heapless::Vec::new();
     let _ = options.push(c"mode=0755");
     if let Some(size) = size {
-        let mut text: heapless::Vec<u8, { FSCONFIG_MAX + 1 }> = heapless::Vec::new();
-        let _ = uwrite!(text, "size={}", Bytes(size.to_bytes()));
-        if let Some(opt) = cstr(&text, &mut size_opt) {
+        let mut line: heapless::Vec<u8, { FSCONFIG_MAX + 1 }> = heapless::Vec::new();
+        let _ = uwrite!(line, "size={}", Bytes(size.to_bytes()));
+        if let Some(opt) = cstr(&line, text) {
             let _ = options.push(opt);
         }
     }
-    let mut attrs = MountAttrFlags::MOUNT_ATTR_NODEV | MountAttrFlags::MOUNT_ATTR_NOSUID;
+    options
+}
+
+/// A scratch tmpfs's attributes: nodev and nosuid, read-only when asked.
+pub fn tmpfs_attrs(read_only: bool) -> u64 {
+    let attrs = wire::Mount::NODEV | wire::Mount::NOSUID;
     if read_only {
-        attrs |= MountAttrFlags::MOUNT_ATTR_RDONLY;
+        attrs | wire::Mount::RDONLY
+    } else {
+        attrs
     }
-    filesystem(c"tmpfs", options.into_iter(), attrs, target)
+}
+
+/// A new tmpfs, detached (see `tmpfs_options`).
+fn detached_tmpfs(size: Option<&CStr>, read_only: bool, target: &CStr) -> Result<OwnedFd, ()> {
+    let mut size_opt = [0u8; FSCONFIG_MAX + 1];
+    let options = tmpfs_options(size, &mut size_opt);
+    filesystem(
+        c"tmpfs",
+        options.into_iter(),
+        attrs(tmpfs_attrs(read_only)),
+        target,
+    )
 }
 
 fn open_dir(path: &CStr, target: &CStr) -> Result<OwnedFd, ()> {
@@ -380,17 +420,26 @@ fn open_dir(path: &CStr, target: &CStr) -> Result<OwnedFd, ()> {
     })
 }
 
-/// An overlay mount for `entry`, to be moved onto `mount_point`.
-fn overlay(
+/// An overlay's layers, open: the lower ones (top first) and the upper and work directories.
+pub struct Layers {
+    pub lower: heapless::Vec<OwnedFd, { MAX_LAYERS + 1 }>,
+    pub upper: Option<(OwnedFd, OwnedFd)>,
+}
+
+/// Opens `entry`'s layers. An ephemeral overlay's upper and work directories, and a sealed
+/// one's second (empty) lower layer, live on a tmpfs attached on the target itself, which
+/// the overlay then covers: attached, because overlayfs before 6.15 refuses layers on
+/// detached mounts. `attach_scratch(size)` mounts it there and returns its root. It is in
+/// the workload's mount namespace only, never the host's.
+pub fn overlay_layers(
     entry: &wire::Mount<'_>,
-    mount_point: &OwnedFd,
-    in_user_namespace: bool,
-) -> Result<OwnedFd, ()> {
+    attach_scratch: impl FnOnce(Option<&CStr>) -> Result<OwnedFd, ()>,
+) -> Result<Layers, ()> {
     let target = entry.target;
     // Layers are opened before anything is mounted on the target, which could hide them.
-    let mut layers: heapless::Vec<OwnedFd, { MAX_LAYERS + 1 }> = heapless::Vec::new();
-    for lower in entry.lower.iter() {
-        if layers.push(open_dir(lower, target)?).is_err() {
+    let mut lower: heapless::Vec<OwnedFd, { MAX_LAYERS + 1 }> = heapless::Vec::new();
+    for layer in entry.lower.iter() {
+        if lower.push(open_dir(layer, target)?).is_err() {
             error!(
                 "mounts: overlay for {}: more than {} lower layers",
                 Bytes(target.to_bytes()),
@@ -399,19 +448,14 @@ fn overlay(
             return Err(());
         }
     }
-    let sealed = matches!(entry.upper, Upper::Sealed);
-    // An ephemeral overlay's upper and work directories, and a sealed one's second (empty)
-    // lower layer, live on a tmpfs attached on the target itself, which the overlay then
-    // covers: attached, because overlayfs before 6.15 refuses layers on detached mounts.
-    // It is in the workload's mount namespace only, never the host's.
     let scratch = match entry.upper {
-        Upper::Tmpfs { size } => Some(detached_tmpfs(size, false, target)?),
-        Upper::Sealed if layers.len() == 1 => Some(detached_tmpfs(None, false, target)?),
+        Upper::Tmpfs { size } => Some(attach_scratch(size)?),
+        Upper::Sealed if lower.len() == 1 => Some(attach_scratch(None)?),
         _ => None,
     };
     let mut upper_dirs: heapless::Vec<OwnedFd, 2> = heapless::Vec::new();
     if let Some(fs) = &scratch {
-        let names: &[&CStr] = if sealed {
+        let names: &[&CStr] = if matches!(entry.upper, Upper::Sealed) {
             &[c"empty"]
         } else {
             &[c"upper", c"work"]
@@ -425,9 +469,6 @@ fn overlay(
                     MountError(e)
                 )
             })?;
-        }
-        move_onto(fs, mount_point, c"")?;
-        for name in names {
             let dir = rustix::fs::openat(
                 fs,
                 *name,
@@ -442,8 +483,8 @@ fn overlay(
                     MountError(e)
                 )
             })?;
-            let _ = if sealed {
-                layers.push(dir)
+            let _ = if matches!(entry.upper, Upper::Sealed) {
+                lower.push(dir)
             } else {
                 upper_dirs.push(dir)
             };
@@ -453,26 +494,43 @@ fn overlay(
         let _ = upper_dirs.push(open_dir(upper, target)?);
         let _ = upper_dirs.push(open_dir(work, target)?);
     }
+    let mut dirs = upper_dirs.into_iter();
+    let upper = dirs.next().zip(dirs.next());
+    Ok(Layers { lower, upper })
+}
+
+/// An overlay mount for `entry`, to be moved onto `mount_point`.
+fn overlay(
+    entry: &wire::Mount<'_>,
+    mount_point: &OwnedFd,
+    in_user_namespace: bool,
+) -> Result<OwnedFd, ()> {
+    let target = entry.target;
+    let layers = overlay_layers(entry, |size| {
+        let fs = detached_tmpfs(size, false, target)?;
+        move_onto(&fs, mount_point, c"")?;
+        Ok(fs)
+    })?;
     let mut attrs = attrs(entry.attrs);
-    if sealed {
+    if matches!(entry.upper, Upper::Sealed) {
         attrs |= MountAttrFlags::MOUNT_ATTR_RDONLY;
     }
     let lowers: heapless::Vec<BorrowedFd<'_>, { MAX_LAYERS + 1 }> =
-        layers.iter().map(AsFd::as_fd).collect();
-    let upper = match upper_dirs.as_slice() {
-        [u, w] => Some((u.as_fd(), w.as_fd())),
-        _ => None,
-    };
+        layers.lower.iter().map(AsFd::as_fd).collect();
+    let upper = layers.upper.as_ref().map(|(u, w)| (u.as_fd(), w.as_fd()));
     overlay_fs(&lowers, upper, in_user_namespace, attrs, target, true).map_err(drop)
 }
 
 /// OCI maskedPaths: an empty read-only tmpfs over a directory, /dev/null over a file.
 /// A path that does not exist needs no mask.
-fn mask(root: &OwnedFd, path: &CStr) -> Result<(), ()> {
+fn mask(root: &OwnedFd, path: &CStr, legacy: bool) -> Result<(), ()> {
     let Some(target) = existing(root, path)? else {
         return Ok(());
     };
     let is_dir = rustix::fs::fstat(&target).is_ok_and(|st| st.st_mode & 0o170000 == 0o040000);
+    if legacy {
+        return legacy::mask(root, path, &target, is_dir);
+    }
     let mnt = if is_dir {
         detached_tmpfs(Some(c"0"), true, path)?
     } else {
@@ -489,10 +547,13 @@ fn mask(root: &OwnedFd, path: &CStr) -> Result<(), ()> {
 }
 
 /// OCI readonlyPaths: the path bound onto itself, read-only, recursively.
-fn make_read_only(root: &OwnedFd, path: &CStr) -> Result<(), ()> {
+fn make_read_only(root: &OwnedFd, path: &CStr, legacy: bool) -> Result<(), ()> {
     let Some(target) = existing(root, path)? else {
         return Ok(());
     };
+    if legacy {
+        return legacy::make_read_only(root, path, &target);
+    }
     let tree = open_tree(&target, c"", true)?;
     sys::mount_setattr(
         &tree,
@@ -509,7 +570,7 @@ fn make_read_only(root: &OwnedFd, path: &CStr) -> Result<(), ()> {
     move_onto(&tree, &target, c"")
 }
 
-fn existing(root: &OwnedFd, path: &CStr) -> Result<Option<OwnedFd>, ()> {
+pub fn existing(root: &OwnedFd, path: &CStr) -> Result<Option<OwnedFd>, ()> {
     let rel = path
         .to_bytes()
         .strip_prefix(b"/")

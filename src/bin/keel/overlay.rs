@@ -56,7 +56,7 @@ impl ufmt::uDisplay for KernelSays<'_> {
 
 /// `/proc/self/fd/N`: how fsconfig names a layer keel holds open. Short, and never in need of
 /// the escaping a `:` or `,` in a real path would need.
-fn fd_path(fd: BorrowedFd<'_>) -> heapless::String<32> {
+pub fn fd_path(fd: BorrowedFd<'_>) -> heapless::String<32> {
     let mut p = heapless::String::new();
     let _ = uwrite!(p, "/proc/self/fd/{}", fd.as_raw_fd());
     p

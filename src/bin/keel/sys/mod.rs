@@ -510,6 +510,15 @@ pub fn mount_setattr(
     result(ret).map(drop)
 }
 
+/// Whether the kernel has `mount_setattr` (Linux 5.12, the newest call of the new mount
+/// API): a call with size 0 fails EINVAL where it exists, ENOSYS where it does not (or where
+/// a seccomp policy hides it), and changes nothing either way.
+pub fn has_mount_setattr() -> bool {
+    // SAFETY: a NULL path and attribute with size 0: the kernel reads nothing.
+    let ret = unsafe { arch::syscall5(nr::__NR_mount_setattr, usize::MAX, 0, 0, 0, 0) };
+    result(ret) != Err(Errno::NOSYS)
+}
+
 /// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`: runs the file `fd` refers to (keel's sealed
 /// copy). Returns only on failure.
 pub fn execveat(fd: &rustix::fd::OwnedFd, argv: *const *const u8, envp: *const *const u8) -> Errno {
