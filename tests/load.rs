@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{KEEL, text};
+use common::{KEEL, TIMEOUT, text, wait_exit};
 use std::io::{BufRead, BufReader};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::PathBuf;
@@ -22,8 +22,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// How long any one run may take before it counts as a hang.
-const TIMEOUT: Duration = Duration::from_secs(20);
 const ORPHANS: usize = 10_000;
 const REAPED: &str = "keel: warning: Reaped zombie process with pid=";
 
@@ -165,19 +163,7 @@ impl Running {
 
     /// Waits for keel to exit.
     fn finish(mut self) -> Outcome {
-        let start = Instant::now();
-        let code = loop {
-            if let Some(st) = self.child.try_wait().expect("try_wait") {
-                break st
-                    .code()
-                    .unwrap_or_else(|| panic!("keel killed by a signal: {st:?}"));
-            }
-            if start.elapsed() > TIMEOUT {
-                let _ = self.child.kill();
-                panic!("keel did not exit; saw {:?}", self.seen);
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
+        let code = wait_exit(&mut self.child, || format!("saw {:?}", self.seen));
         let stderr = self.stderr.join().expect("stderr reader");
         self.seen.extend(self.lines.try_iter());
         Outcome {

@@ -3,14 +3,13 @@
 //!
 //! Workloads are small dash scripts: `trap` reports every signal that reaches them.
 
+mod common;
+use common::{KEEL, TIMEOUT, wait_exit};
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
-
-const KEEL: &str = env!("CARGO_BIN_EXE_keel");
-const TIMEOUT: Duration = Duration::from_secs(20);
 
 fn keel(args: &[&str]) -> Command {
     let mut cmd = Command::new(KEEL);
@@ -120,19 +119,7 @@ impl Running {
     }
 
     fn finish(mut self) -> (i32, String, Vec<String>) {
-        let start = Instant::now();
-        let code = loop {
-            if let Some(st) = self.child.try_wait().expect("try_wait") {
-                break st
-                    .code()
-                    .unwrap_or_else(|| panic!("keel killed by a signal: {st:?}"));
-            }
-            if start.elapsed() > TIMEOUT {
-                let _ = self.child.kill();
-                panic!("keel did not exit; saw {:?}", self.seen);
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
+        let code = wait_exit(&mut self.child, || format!("saw {:?}", self.seen));
         let mut stderr = String::new();
         if let Some(mut e) = self.child.stderr.take() {
             use std::io::Read;

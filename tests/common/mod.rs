@@ -8,7 +8,29 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+/// How long one run of keel may take before it counts as a hang.
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Waits for `child` (keel) to exit and returns its exit code. A death by a signal fails the
+/// test, and so does no exit within [`TIMEOUT`], after killing it and printing `context()`.
+pub fn wait_exit(child: &mut Child, context: impl Fn() -> String) -> i32 {
+    let start = Instant::now();
+    loop {
+        if let Some(st) = child.try_wait().expect("try_wait") {
+            return st
+                .code()
+                .unwrap_or_else(|| panic!("keel killed by a signal: {st:?}"));
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            panic!("keel did not exit; {}", context());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
 
 pub const KEEL: &str = env!("CARGO_BIN_EXE_keel");
 pub const KEEL_GEN: &str = env!("CARGO_BIN_EXE_keel-gen");
