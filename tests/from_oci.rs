@@ -4,38 +4,11 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use common::{KEEL_GEN, Scratch, text};
+use common::{Scratch, keel_gen, text};
 
 const FIXTURES: &str = "tests/fixtures/oci";
-
-struct Run {
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-/// keel-gen run from the crate's directory, so fixture names are as in the expected output.
-fn keel_gen(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(KEEL_GEN)
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("keel-gen starts");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let output = child.wait_with_output().unwrap();
-    Run {
-        code: output.status.code(),
-        stdout: output.stdout,
-        stderr: text(&output.stderr),
-    }
-}
 
 /// The TOML and the warnings (without the `keel-gen: from-oci: ` prefix) of a conversion
 /// that must succeed.

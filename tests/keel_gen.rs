@@ -1,11 +1,11 @@
 //! Runs the real keel-gen: examples build, `inspect` then `build` gives back the same bytes,
 //! errors point at line:column, and `embed` writes configs into ELF files' .keelcfg section.
 
+mod common;
+use common::keel_gen;
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use keel::wire::{self, syntax};
@@ -15,44 +15,21 @@ use proptest::collection::{btree_map, btree_set, vec};
 use proptest::prelude::*;
 use toml::{Table, Value};
 
-const KEEL_GEN: &str = env!("CARGO_BIN_EXE_keel-gen");
-
-struct Run {
-    success: bool,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-fn keel_gen(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(KEEL_GEN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("keel-gen starts");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let output = child.wait_with_output().unwrap();
-    // A panic would abort with a signal rather than exit 1.
-    assert!(output.status.code().is_some(), "keel-gen died: {output:?}");
-    Run {
-        success: output.status.success(),
-        stdout: output.stdout,
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
 /// Runs keel-gen and returns its stdout, failing on an error.
 fn ok(args: &[&str], stdin: &[u8]) -> Vec<u8> {
     let run = keel_gen(args, stdin);
-    assert!(run.success, "keel-gen {args:?} failed: {}", run.stderr);
+    assert!(
+        run.code == Some(0),
+        "keel-gen {args:?} failed: {}",
+        run.stderr
+    );
     run.stdout
 }
 
 /// Runs keel-gen expecting a failure reported as one line, and returns that line.
 fn error(args: &[&str], stdin: &[u8]) -> String {
     let run = keel_gen(args, stdin);
-    assert!(!run.success, "keel-gen {args:?} succeeded");
+    assert!(run.code != Some(0), "keel-gen {args:?} succeeded");
     assert_eq!(
         run.stderr.lines().count(),
         1,
@@ -966,8 +943,8 @@ fn every_subcommand_has_help() {
         let help = String::from_utf8(ok(args, b"")).unwrap();
         assert!(help.contains("Usage: keel-gen"), "{args:?}: {help}");
     }
-    assert!(!keel_gen(&["build"], b"").success);
-    assert!(!keel_gen(&["frobnicate"], b"").success);
+    assert_ne!(keel_gen(&["build"], b"").code, Some(0));
+    assert_ne!(keel_gen(&["frobnicate"], b"").code, Some(0));
 }
 
 #[test]

@@ -6,10 +6,38 @@
     reason = "every test crate compiles this module and uses a different part of it"
 )]
 
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+/// What a run of keel-gen gave.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+/// Runs keel-gen with `stdin` on its standard input. A death by a signal (a panic aborts)
+/// fails the test: keel-gen reports every error with a status.
+pub fn keel_gen(args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = Command::new(KEEL_GEN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("keel-gen starts");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.code().is_some(), "keel-gen died: {output:?}");
+    Run {
+        code: output.status.code(),
+        stdout: output.stdout,
+        stderr: text(&output.stderr),
+    }
+}
 
 /// How long one run of keel may take before it counts as a hang.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
