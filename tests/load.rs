@@ -11,13 +11,12 @@
 
 mod common;
 
-use common::{KEEL, TIMEOUT, text, wait_exit};
+use common::{KEEL, TIMEOUT, only_child, text};
 use std::io::{BufRead, BufReader};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -81,32 +80,17 @@ fn keel(mode: Mode, args: &[&str]) -> Command {
 /// along, or a keel printing thousands of warnings would block on a full pipe), and the
 /// "Reaped zombie" warnings are counted as they come.
 struct Running {
-    child: Child,
+    keel: common::Running,
     mode: Mode,
-    lines: Receiver<String>,
-    seen: Vec<String>,
     stderr: JoinHandle<String>,
     reaped: Arc<AtomicUsize>,
 }
 
 impl Running {
     fn start(mode: Mode, cmd: &mut Command) -> Running {
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        let (tx, lines) = channel();
-        let stdout = child.stdout.take().expect("stdout");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let mut keel = common::Running::start(cmd);
         let reaped = Arc::new(AtomicUsize::new(0));
-        let stderr = child.stderr.take().expect("stderr");
+        let stderr = keel.child.stderr.take().expect("stderr");
         let counter = Arc::clone(&reaped);
         let stderr = std::thread::spawn(move || {
             let mut all = String::new();
@@ -121,10 +105,8 @@ impl Running {
             all
         });
         Running {
-            child,
+            keel,
             mode,
-            lines,
-            seen: Vec::new(),
             stderr,
             reaped,
         }
@@ -132,20 +114,7 @@ impl Running {
 
     /// Waits for a stdout line for which `want` holds, and returns it.
     fn expect(&mut self, what: &str, want: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + TIMEOUT;
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if want(&line) {
-                        return line;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        let _ = self.child.kill();
-        panic!("no line {what}; saw {:?}", self.seen);
+        self.keel.expect(what, want)
     }
 
     fn expect_line(&mut self, want: &str) {
@@ -154,7 +123,7 @@ impl Running {
 
     /// keel's pid: under unshare, unshare's only child.
     fn keel_pid(&self) -> i32 {
-        let pid = self.child.id() as i32;
+        let pid = self.keel.child.id() as i32;
         match self.mode {
             Mode::Subreaper => pid,
             Mode::Pid1 => only_child(pid),
@@ -162,14 +131,13 @@ impl Running {
     }
 
     /// Waits for keel to exit.
-    fn finish(mut self) -> Outcome {
-        let code = wait_exit(&mut self.child, || format!("saw {:?}", self.seen));
+    fn finish(self) -> Outcome {
+        let (code, stdout) = self.keel.finish();
         let stderr = self.stderr.join().expect("stderr reader");
-        self.seen.extend(self.lines.try_iter());
         Outcome {
             code,
             stderr,
-            stdout: self.seen,
+            stdout,
             reaped: self.reaped.load(Ordering::Relaxed),
         }
     }
@@ -182,20 +150,6 @@ struct Outcome {
     stdout: Vec<String>,
     /// How many "Reaped zombie" warnings keel printed (`-w`).
     reaped: usize,
-}
-
-/// The first pid in `/proc/PID/task/PID/children`, waited for.
-fn only_child(pid: i32) -> i32 {
-    let path = format!("/proc/{pid}/task/{pid}/children");
-    let start = Instant::now();
-    loop {
-        let children = std::fs::read_to_string(&path).expect("children");
-        if let Some(first) = children.split_whitespace().next() {
-            return first.parse().expect("pid");
-        }
-        assert!(start.elapsed() < TIMEOUT, "{pid} has no child");
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 /// A pidfd: it names one process for good, even after its pid is handed out again.
@@ -456,7 +410,7 @@ fn leave_behind(ignore: bool, grace: &str) -> Duration {
     // The grandchild is set up, and the workload waits for its stdin's EOF to exit.
     let grandchild = pidfd(pid);
     let start = Instant::now();
-    drop(init.child.stdin.take());
+    drop(init.keel.child.stdin.take());
     let out = init.finish();
     let took = start.elapsed();
     assert_eq!(out.code, 8, "{}", out.stderr);

@@ -4,11 +4,9 @@
 //! Workloads are small dash scripts: `trap` reports every signal that reaches them.
 
 mod common;
-use common::{KEEL, TIMEOUT, wait_exit};
-use std::io::{BufRead, BufReader};
+use common::{KEEL, TIMEOUT, only_child};
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn keel(args: &[&str]) -> Command {
@@ -55,78 +53,33 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// A running keel whose stdout lines are read as they come.
-struct Running {
-    child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-}
+struct Running(common::Running);
 
 impl Running {
     fn start(cmd: &mut Command) -> Running {
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        let (tx, lines) = channel();
-        let stdout = child.stdout.take().expect("stdout");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Running {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
+        Running(common::Running::start(cmd))
     }
 
     /// Waits for a stdout line equal to `want`.
     fn expect(&mut self, want: &str) {
-        let deadline = Instant::now() + TIMEOUT;
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line == want {
-                        return;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        let _ = self.child.kill();
-        panic!("no line {want:?}; saw {:?}", self.seen);
+        self.0.expect(&format!("{want:?}"), |line| line == want);
     }
 
     /// The pid signals should go to: keel itself (under unshare, unshare's child).
     fn keel_pid(&self, under_unshare: bool) -> i32 {
-        let pid = self.child.id() as i32;
-        if !under_unshare {
-            return pid;
-        }
-        let children =
-            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).expect("children");
-        children
-            .split_whitespace()
-            .next()
-            .expect("unshare's child")
-            .parse()
-            .expect("pid")
+        let pid = self.0.child.id() as i32;
+        if under_unshare { only_child(pid) } else { pid }
     }
 
     fn finish(mut self) -> (i32, String, Vec<String>) {
-        let code = wait_exit(&mut self.child, || format!("saw {:?}", self.seen));
         let mut stderr = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
+        let err = self.0.child.stderr.take();
+        let (code, stdout) = self.0.finish();
+        if let Some(mut e) = err {
             use std::io::Read;
             let _ = e.read_to_string(&mut stderr);
         }
-        self.seen.extend(self.lines.try_iter());
-        (code, stderr, self.seen)
+        (code, stderr, stdout)
     }
 }
 

@@ -6,10 +6,11 @@
     reason = "every test crate compiles this module and uses a different part of it"
 )]
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 /// What a run of keel-gen gave.
@@ -41,6 +42,79 @@ pub fn keel_gen(args: &[&str], stdin: &[u8]) -> Run {
 
 /// How long one run of keel may take before it counts as a hang.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A running keel whose stdout lines are read as they come; its stderr is piped for the
+/// caller to take.
+pub struct Running {
+    pub child: Child,
+    lines: Receiver<String>,
+    /// The stdout lines read so far.
+    pub seen: Vec<String>,
+}
+
+impl Running {
+    pub fn start(cmd: &mut Command) -> Running {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let (tx, lines) = channel();
+        let stdout = child.stdout.take().expect("stdout");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for a stdout line for which `want` holds, and returns it; none within
+    /// [`TIMEOUT`] fails the test.
+    pub fn expect(&mut self, what: &str, want: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if want(&line) {
+                        return line;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        let _ = self.child.kill();
+        panic!("no line {what}; saw {:?}", self.seen);
+    }
+
+    /// Waits for keel to exit ([`wait_exit`]) and returns its exit code and every stdout line.
+    pub fn finish(mut self) -> (i32, Vec<String>) {
+        let code = wait_exit(&mut self.child, || format!("saw {:?}", self.seen));
+        self.seen.extend(self.lines.try_iter());
+        (code, self.seen)
+    }
+}
+
+/// The first pid in `/proc/PID/task/PID/children`, waited for: keel, under `unshare --fork`.
+pub fn only_child(pid: i32) -> i32 {
+    let path = format!("/proc/{pid}/task/{pid}/children");
+    let start = Instant::now();
+    loop {
+        let children = std::fs::read_to_string(&path).expect("children");
+        if let Some(first) = children.split_whitespace().next() {
+            return first.parse().expect("pid");
+        }
+        assert!(start.elapsed() < TIMEOUT, "{pid} has no child");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
 
 /// Waits for `child` (keel) to exit and returns its exit code. A death by a signal fails the
 /// test, and so does no exit within [`TIMEOUT`], after killing it and printing `context()`.
