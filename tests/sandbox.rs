@@ -217,16 +217,9 @@ fn pivot_root_into_a_new_root_with_masked_and_read_only_paths() {
          [[mount]]\ndestination = \"/proc\"\ntype = \"proc\"\n",
         root.display()
     );
-    let cfg = t.config("keel.cfg", &toml);
     let script = "ls /; cat /secret; echo; ls /tmp | grep -c .; touch /bin/x 2>&1 | grep -c 'Read-only'; \
                   readlink /proc/1/root; cat /proc/self/mountinfo | grep -c .; true";
-    let out = Command::new(KEEL)
-        .arg("-c")
-        .arg(&cfg)
-        .args(["--", "/bin/sh", "-c", script])
-        .output()
-        .expect("keel");
-    let stdout = ok(&out);
+    let stdout = ok(&t.run(&toml, script));
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[..4], ["bin", "proc", "secret", "tmp"], "{stdout}");
     // The masked file is empty, the masked directory too, /bin is read-only, and the old root
@@ -243,15 +236,8 @@ fn a_read_only_root_keeps_the_mounts_on_it_writable() {
          [[mount]]\ndestination = \"/tmp\"\ntype = \"tmpfs\"\n",
         root.display()
     );
-    let cfg = t.config("keel.cfg", &toml);
     let script = "touch /new 2>&1 | grep -c 'Read-only'; touch /tmp/new && echo tmp-writable";
-    let out = Command::new(KEEL)
-        .arg("-c")
-        .arg(&cfg)
-        .args(["--", "/bin/sh", "-c", script])
-        .output()
-        .expect("keel");
-    assert_eq!(ok(&out), "1\ntmp-writable\n");
+    assert_eq!(ok(&t.run(&toml, script)), "1\ntmp-writable\n");
     assert!(!root.join("new").exists());
 }
 
