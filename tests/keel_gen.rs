@@ -555,7 +555,11 @@ fn errors_point_at_line_and_column() {
         ),
         (
             "[[landlock.path]]\npath = \"/usr\"\naccess = [\"read\"]\n[[landlock.path]]\npath = \"/usr\"\naccess = [\"execute\"]\n",
-            "5:8: this path has a rule already: merge the two",
+            "5:8: this path has a rule already: merge the two (first at line 2)",
+        ),
+        (
+            "[[landlock.port]]\nport = 80\naccess = [\"bind_tcp\"]\n[[landlock.port]]\nport = 80\naccess = [\"connect_tcp\"]\n",
+            "5:8: this port has a rule already: merge the two (first at line 2)",
         ),
         (
             "[[landlock.port]]\nport = 70000\naccess = [\"bind_tcp\"]\n",

@@ -7,7 +7,6 @@
 //! network rights when there are port rules: a ruleset with only `[[landlock.path]]` rules
 //! confines the program's files and nothing else.
 
-use std::collections::HashMap;
 use std::ffi::CString;
 
 use keel::wire::{Landlock, LandlockPath, LandlockPort, MAX_LANDLOCK_RULES, Record};
@@ -98,9 +97,11 @@ impl CompiledLandlock {
     }
 }
 
-/// One kind of right: its names by bit, their prefix, and the groups naming several.
+/// One kind of right: its names by bit, their prefix, the groups naming several, and the
+/// `[landlock]` field that restricts them.
 struct Rights {
     field: &'static str,
+    handled: &'static str,
     names: &'static [&'static str],
     prefix: &'static str,
     groups: &'static [(&'static str, u64)],
@@ -108,18 +109,21 @@ struct Rights {
 
 const FS: Rights = Rights {
     field: "filesystem right",
+    handled: "handled_fs",
     names: &FS_RIGHTS,
     prefix: "LANDLOCK_ACCESS_FS_",
     groups: &FS_GROUPS,
 };
 const NET: Rights = Rights {
     field: "network right",
+    handled: "handled_net",
     names: &NET_RIGHTS,
     prefix: "LANDLOCK_ACCESS_NET_",
     groups: &[],
 };
 const SCOPE: Rights = Rights {
     field: "scope",
+    handled: "scoped",
     names: &SCOPES,
     prefix: "LANDLOCK_SCOPE_",
     groups: &[],
@@ -158,6 +162,25 @@ impl Rights {
             return Err(source.error(list.span(), format!("name at least one {}", self.field)));
         }
         Ok(bits)
+    }
+
+    /// The rights a rule's `access` grants: known names, and only rights the ruleset
+    /// restricts (`handled`), since granting another is refused by the kernel (and would mean
+    /// nothing).
+    fn granted(&self, source: &Source, access: &List, handled: u64) -> Result<u64, String> {
+        let bits = self.bits(source, access)?;
+        let extra = bits & !handled;
+        if extra == 0 {
+            return Ok(bits);
+        }
+        let field = self.handled;
+        Err(source.error(
+            access.span(),
+            format!(
+                "grants {}, which {field} does not restrict: add it to {field} or drop it here",
+                self.names(extra).join(", ")
+            ),
+        ))
     }
 
     /// The names of `bits`, one per right.
@@ -227,53 +250,33 @@ impl LandlockTable {
             paths: Vec::new(),
             ports: Vec::new(),
         };
-        let mut seen = HashMap::new();
+        let mut paths_seen = Vec::new();
         for rule in paths {
             let rule = rule.get_ref();
             let path: CString = absolute_path(source, &rule.path, "path", "/usr")?;
-            if seen.insert(path.clone(), ()).is_some() {
-                return Err(source.error(
-                    rule.path.span(),
-                    "this path has a rule already: merge the two",
-                ));
-            }
-            let access = FS.bits(source, &rule.access)?;
-            within(
-                source,
-                &rule.access,
-                access,
-                landlock.handled_fs,
-                &FS,
-                "handled_fs",
-            )?;
+            let access = FS.granted(source, &rule.access, landlock.handled_fs)?;
             LandlockPath {
                 access,
                 path: &path,
             }
             .write(|bytes| compiled.paths.extend(bytes));
+            paths_seen.push((path, rule.path.span()));
         }
-        let mut seen = HashMap::new();
+        unique(source, paths_seen, |_| {
+            "this path has a rule already: merge the two".to_owned()
+        })?;
+        let mut ports_seen = Vec::new();
         for rule in ports {
             let rule = rule.get_ref();
             let port = u16::try_from(*rule.port.get_ref())
                 .map_err(|_| source.error(rule.port.span(), "a port is 0..=65535"))?;
-            if seen.insert(port, ()).is_some() {
-                return Err(source.error(
-                    rule.port.span(),
-                    "this port has a rule already: merge the two",
-                ));
-            }
-            let access = NET.bits(source, &rule.access)?;
-            within(
-                source,
-                &rule.access,
-                access,
-                landlock.handled_net,
-                &NET,
-                "handled_net",
-            )?;
+            let access = NET.granted(source, &rule.access, landlock.handled_net)?;
             LandlockPort { access, port }.write(|bytes| compiled.ports.extend(bytes));
+            ports_seen.push((port, rule.port.span()));
         }
+        unique(source, ports_seen, |_| {
+            "this port has a rule already: merge the two".to_owned()
+        })?;
         Ok(compiled)
     }
 
@@ -310,28 +313,4 @@ impl LandlockTable {
             port: (!ports.is_empty()).then_some(ports),
         })
     }
-}
-
-/// Checks that a rule grants only rights the ruleset handles: granting one it does not
-/// is refused by the kernel (and would mean nothing).
-fn within(
-    source: &Source,
-    list: &List,
-    access: u64,
-    handled: u64,
-    rights: &Rights,
-    field: &str,
-) -> Result<(), String> {
-    let extra = access & !handled;
-    if extra == 0 {
-        return Ok(());
-    }
-    let names = rights.names(extra);
-    Err(source.error(
-        list.span(),
-        format!(
-            "grants {}, which {field} does not restrict: add it to {field} or drop it here",
-            names.join(", ")
-        ),
-    ))
 }
