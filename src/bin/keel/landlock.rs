@@ -151,7 +151,8 @@ pub fn restrict(ruleset: &OwnedFd) -> Result<(), ()> {
     })
 }
 
-/// A bit set printed in hexadecimal.
+/// A bit set printed in hexadecimal. ufmt's own `{:#x}` would do, but links 408 more bytes
+/// (measured with rustc 1.95).
 struct Hex(u64);
 
 impl ufmt::uDisplay for Hex {
