@@ -31,7 +31,7 @@ const KINDS: [(&str, MountKind); 9] = [
 
 /// The attribute words of `options`, in the order `inspect` writes them. `relatime` is the
 /// kernel's default atime mode, 0.
-const ATTRS: [(&str, u64); 9] = [
+pub const ATTRS: [(&str, u64); 9] = [
     ("ro", Mount::RDONLY),
     ("nosuid", Mount::NOSUID),
     ("nodev", Mount::NODEV),

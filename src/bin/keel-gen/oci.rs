@@ -16,24 +16,14 @@ use serde::Serialize;
 use serde_json::Value as Json;
 use toml::{Table, Value};
 
+use crate::mounts;
+use crate::seccomp::value_text;
+
 /// keel's TOML for a config.json, and what it could not express.
 pub struct Conversion {
     pub toml: Table,
     pub warnings: Vec<String>,
 }
-
-/// Mount option words keel takes as they are (`examples/mounts.toml`).
-const ATTRS: [&str; 9] = [
-    "ro",
-    "nosuid",
-    "nodev",
-    "noexec",
-    "relatime",
-    "noatime",
-    "strictatime",
-    "nodiratime",
-    "nosymfollow",
-];
 
 /// Options that ask for what keel does anyway: the kernel's defaults, and private
 /// propagation, which keel gives every mount (it makes the whole namespace rprivate first).
@@ -340,9 +330,9 @@ impl Converter<'_> {
                     let mut a = Table::new();
                     let index = i64::try_from(arg.index()).expect("an argument index is small");
                     a.insert("index".into(), index.into());
-                    a.insert("value".into(), seccomp_value(arg.value()));
+                    a.insert("value".into(), value_text(arg.value()));
                     if let Some(two) = arg.value_two() {
-                        a.insert("value_two".into(), seccomp_value(two));
+                        a.insert("value_two".into(), value_text(two));
                     }
                     a.insert("op".into(), json_name(&arg.op()).into());
                     Value::from(a)
@@ -536,8 +526,8 @@ impl Converter<'_> {
         let mut overlay = Table::new();
         for option in options {
             let word = option.as_str();
-            let recursive_attr = word.strip_prefix('r').filter(|attr| ATTRS.contains(attr));
-            let keep = if ATTRS.contains(&word) || (bind && (word == "bind" || word == "rbind")) {
+            let recursive_attr = word.strip_prefix('r').filter(|attr| is_attr(attr));
+            let keep = if is_attr(word) || (bind && (word == "bind" || word == "rbind")) {
                 Some(word)
             } else if let Some(attr) = recursive_attr {
                 // One mount, or with rbind a tree keel applies the attributes to whole.
@@ -985,13 +975,13 @@ fn u64_value(value: u64) -> Value {
     i64::try_from(value).map_or_else(|_| value.to_string().into(), Value::from)
 }
 
-/// A seccomp argument value: TOML integers are signed, so one above i64::MAX is written
-/// in hex, as a string.
-fn seccomp_value(value: u64) -> Value {
-    i64::try_from(value).map_or_else(|_| format!("{value:#x}").into(), Value::from)
+/// A soft or hard rlimit: RLIM_INFINITY as "unlimited"; None for one TOML cannot hold.
+/// Whether keel takes the mount option word as it is: one of its attribute words
+/// (`examples/mounts.toml`).
+fn is_attr(word: &str) -> bool {
+    mounts::ATTRS.iter().any(|(attr, _)| *attr == word)
 }
 
-/// A soft or hard rlimit: RLIM_INFINITY as "unlimited"; None for one TOML cannot hold.
 fn rlimit_value(value: u64) -> Option<Value> {
     match value {
         u64::MAX => Some("unlimited".into()),

@@ -577,8 +577,9 @@ fn arg_value(source: &Source, value: &Spanned<Value>) -> Result<u64, String> {
     })
 }
 
-/// How `inspect` writes an argument value: a TOML integer when it can be one.
-fn value_text(value: u64) -> Value {
+/// How `inspect` (and `from-oci`) write an argument value: a TOML integer when it can be
+/// one, else hexadecimal text (TOML integers are signed).
+pub fn value_text(value: u64) -> Value {
     match i64::try_from(value) {
         Ok(number) => Value::Integer(number),
         Err(_) => Value::String(format!("{value:#x}")),
