@@ -10,7 +10,7 @@
 #   --keel PATH  keel binary to measure (default: cargo build --release, then target/release/keel)
 # Needs root (unshare), gcc with a static libc, and the peers (scripts/setup.sh --bench).
 #
-# The payload is `tests/support/load.c orphans N 0`: a maker forks middle processes that each fork
+# The payload is `crates/keel/tests/support/load.c orphans N 0`: a maker forks middle processes that each fork
 # 50 grandchildren and exit, orphaning them; each grandchild dies as its parent exits (parent-death
 # signal), so its zombie is the init's to reap. The payload holds a pidfd of every orphan and exits
 # only once all of them have been reaped, so every init is timed to the same point whatever it does
@@ -60,7 +60,7 @@ if [[ -z $keel ]]; then
 fi
 [[ -x $keel ]] || die "no keel binary at $keel"
 load=$out/load
-gcc -static -O2 -Wall -Wextra -Werror -o "$load" tests/support/load.c || die "gcc failed (libc6-dev?)"
+gcc -static -O2 -Wall -Wextra -Werror -o "$load" crates/keel/tests/support/load.c || die "gcc failed (libc6-dev?)"
 
 ns=(unshare --pid --fork --mount-proc --kill-child)
 names=() cmds=()

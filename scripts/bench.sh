@@ -141,7 +141,7 @@ size -A "$unstripped" >"$raw/keel-unstripped.size.txt"
     echo "date=$(date '+%F %T %Z')"
     echo "host=$(uname -srm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
     rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')
-    if [[ -n $(git -C "$root" status --porcelain -- src Cargo.toml Cargo.lock build.rs 2>/dev/null) ]]; then
+    if [[ -n $(git -C "$root" status --porcelain -- crates/keel crates/keel-wire Cargo.toml Cargo.lock 2>/dev/null) ]]; then
         rev+=" + uncommitted changes"
     fi
     echo "keel=$rev, built $(date -r "$keel" '+%F %T')"

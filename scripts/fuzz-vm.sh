@@ -13,7 +13,7 @@
 #   --case-timeout T  seconds before a case counts as a hang (default 10)
 #   --no-save         do not copy failing cases into tests/vm/regressions/
 #
-# examples/vmfuzz.rs generates the cases (valid, near-valid and mutated binary configs,
+# tools/vmfuzz generates the cases (valid, near-valid and mutated binary configs,
 # each with a payload that checks the described state from inside, and an expectation);
 # tests/vm/support/fuzz-runner.sh runs them in the guest, each as keel PID 1 of fresh
 # namespaces; tests/vm/support/fuzz-lib.sh judges the console. Every failing case is copied
@@ -69,7 +69,7 @@ all) kernels=(6.1 6.12) ;;
 esac
 
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-(cd "$ROOT" && cargo build --quiet --release --bins --example vmfuzz) || die "cargo build failed"
+(cd "$ROOT" && cargo build --quiet --release --bins) || die "cargo build failed"
 "$VM" prepare --kernel "$kernel_sel" >/dev/null || die "scripts/vm.sh prepare failed"
 
 work=$CARGO_TARGET_DIR/vmfuzz/seed-$seed
@@ -77,7 +77,7 @@ rm -rf "$work"
 mkdir -p "$work/cases"
 fz_build_helper "$work/fuzz-ns" || die "cannot build tests/vm/support/fuzz-ns.c (cc -static)"
 echo "$PROG: seed $seed: generating $cases cases (replay: scripts/fuzz-vm.sh --seed $seed --cases $cases)"
-"$CARGO_TARGET_DIR/release/examples/vmfuzz" --seed "$seed" --cases "$cases" \
+"$CARGO_TARGET_DIR/release/vmfuzz" --seed "$seed" --cases "$cases" \
     --keel-gen "$CARGO_TARGET_DIR/release/keel-gen" --out "$work/cases" || die "the generator failed"
 
 # The same cases on every kernel, in boots of per_boot cases: one directory per boot.

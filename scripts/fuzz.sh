@@ -1,12 +1,12 @@
 #!/bin/sh
-# Fuzzes keel::wire::decode for SECONDS (default 60) and prints how many inputs ran.
+# Fuzzes keel_wire::decode for SECONDS (default 60) and prints how many inputs ran.
 #
 #   scripts/fuzz.sh [SECONDS]
 #
 # Needs the nightly toolchain (for the sanitizer flags) and cargo-fuzz
 # (`cargo install cargo-fuzz`). The corpus is seeded with the examples, both as whole
 # configs and as bare bodies (the target also fuzzes inputs as bodies behind a valid
-# header). Crashes land in fuzz/artifacts/decode/.
+# header). Crashes land in crates/keel-wire/fuzz/artifacts/decode/.
 set -eu
 
 seconds=${1:-60}
@@ -17,19 +17,19 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     exit 1
 fi
 
-corpus=fuzz/corpus/decode
+corpus=crates/keel-wire/fuzz/corpus/decode
 mkdir -p "$corpus"
 for example in examples/*.toml; do
     name=$(basename "$example" .toml)
-    cargo run --quiet --bin keel-gen -- build "$example" -o "$corpus/$name.cfg"
+    cargo run --quiet --release --bin keel-gen -- build "$example" -o "$corpus/$name.cfg"
     tail -c +17 "$corpus/$name.cfg" >"$corpus/$name.body"
 done
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-if ! cargo +nightly fuzz run decode "$corpus" -- -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
+if ! cargo +nightly fuzz run --fuzz-dir crates/keel-wire/fuzz decode "$corpus" -- -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
     cat "$log" >&2
-    echo "fuzz.sh: the fuzzer failed; see above and fuzz/artifacts/decode/" >&2
+    echo "fuzz.sh: the fuzzer failed; see above and crates/keel-wire/fuzz/artifacts/decode/" >&2
     exit 1
 fi
 executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")

@@ -4,7 +4,7 @@
 #   --bench  also the peers measured by scripts/bench.sh (tini, dumb-init, catatonit, …)
 set -euo pipefail
 
-# runc and crun write the OCI configs of tests/fixtures/oci (README there).
+# runc and crun write the OCI configs of crates/keel-gen/tests/fixtures/oci (README there).
 packages=(qemu-system-x86 busybox-static cpio lz4 zstd util-linux procps runc crun)
 if [[ ${1:-} == --bench ]]; then
     packages+=(tini dumb-init catatonit bubblewrap hyperfine strace)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # keel's whole test suite, as README.md documents it and CI runs it:
-# style and lints, the no-std feature guard, unit + property + integration tests (host,
+# style and lints, the crate-boundary guard, unit + property + integration tests (host,
 # as root: pid namespaces with unshare), VM tests with keel as the real PID 1 on two
 # kernels, a short campaign of the VM fuzzer (keel as PID 1 of random configs), and a short
 # fuzzing campaign of the decoder when a nightly toolchain is present.
@@ -21,9 +21,18 @@ cargo fmt --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
 
-step "feature guard: nothing may enable rustix/std (the no_std keel would link std)"
-if cargo tree -e features -i rustix 2>/dev/null | grep -q 'rustix feature "std"'; then
-    cargo tree -e features -i rustix >&2
+step "crate boundary: the init links no host crate, and nothing enables rustix/std"
+# keel's own tree (normal edges: what the binary links) holds target-side crates only.
+host=$(cargo tree -p keel -e normal --prefix none 2>/dev/null |
+    grep -E '^(clap|serde|serde_json|toml|oci-spec|object|syscalls|keel-gen) ' || true)
+if [[ -n $host ]]; then
+    echo "test: the keel init depends on host crates: $host" >&2
+    exit 1
+fi
+# Cargo unifies features over everything built together: the whole workspace, dev edges
+# included, must leave rustix without `std` (the no_std init would link std).
+if cargo tree --workspace -e features -i rustix 2>/dev/null | grep -q 'rustix feature "std"'; then
+    cargo tree --workspace -e features -i rustix >&2
     echo "test: rustix's std feature is enabled by a dependency (see above)" >&2
     exit 1
 fi

@@ -1,0 +1,111 @@
+//! keel-gen's compilers, as a library: TOML (or an OCI config.json) in, keel's binary config
+//! out, and back. It runs on the host, so the names, the checks and the error messages live
+//! here, and keel only decodes (see `keel_wire`). The `keel-gen` CLI (main.rs) is a thin
+//! layer of file and stream handling over [`compile`], [`inspect`], [`embed`] and
+//! [`from_oci`]; tests call them directly.
+//!
+//! Every error is one line for the user, already naming the input, so it is a `String`.
+
+pub mod cgroup;
+pub mod elf;
+pub mod landlock;
+pub mod mounts;
+pub mod namespaces;
+pub mod oci;
+pub mod schema;
+pub mod seccomp;
+pub mod security;
+pub mod source;
+
+use keel_wire::{self as wire, EncodeError};
+
+use schema::Document;
+pub use source::Source;
+
+/// A binary config and the warnings its compilation printed nothing of yet.
+pub struct Built {
+    pub bytes: Vec<u8>,
+    /// One line each, without the `keel-gen: warning: ` prefix.
+    pub warnings: Vec<String>,
+}
+
+/// The binary config for a TOML document.
+pub fn compile(source: &Source) -> Result<Built, String> {
+    let document: Document = toml::from_str(&source.text).map_err(|e| source.toml_error(&e))?;
+    let compiled = document.compile(source)?;
+    let warnings = compiled.warnings().to_vec();
+    let mut bytes = vec![0; wire::MAX_LEN];
+    let len = wire::encode(&compiled.config(), &mut bytes).map_err(|e| match e {
+        EncodeError::BufferTooSmall { needed } => format!(
+            "{}: the config needs {needed} bytes, more than keel's limit of {} bytes",
+            source.name,
+            wire::MAX_LEN
+        ),
+        EncodeError::Invalid(error) => format!(
+            "{}: bug: keel-gen made a config keel would refuse ({error})",
+            source.name
+        ),
+    })?;
+    bytes.truncate(len);
+    Ok(Built { bytes, warnings })
+}
+
+/// A binary config, or a keel binary with one embedded, as TOML that [`compile`] turns back
+/// into the same bytes. `name` is how errors name the input.
+pub fn inspect(bytes: &[u8], name: &str) -> Result<String, String> {
+    let (config, origin) = if elf::is_elf(bytes) {
+        let section = &bytes[elf::config_section(bytes).map_err(|e| format!("{name}: {e}"))?];
+        if section.iter().all(|&b| b == 0) {
+            return Err(format!(
+                "{name}: no config embedded (its {} section is all zeros); add one with keel-gen embed",
+                elf::SECTION
+            ));
+        }
+        (section, format!("the {} section of {name}", elf::SECTION))
+    } else {
+        (bytes, name.to_owned())
+    };
+    let config = wire::decode(config).map_err(|e| format!("{origin}: {e}"))?;
+    let document = Document::from_config(&config).map_err(|e| format!("{origin}: {e}"))?;
+    let toml =
+        toml::to_string(&document).map_err(|e| format!("{origin}: cannot print as TOML: {e}"))?;
+    Ok(format!("# keel config decoded from {origin}\n{toml}"))
+}
+
+/// `keel` (a keel binary) with `config` written into its .keelcfg section, replacing any
+/// config embedded before. The names are how errors name the two inputs.
+pub fn embed(
+    config: &[u8],
+    config_name: &str,
+    keel: &[u8],
+    keel_name: &str,
+) -> Result<Vec<u8>, String> {
+    wire::decode(config).map_err(|e| format!("{config_name}: not a valid keel config: {e}"))?;
+    let mut binary = keel.to_vec();
+    elf::embed(&mut binary, config).map_err(|e| format!("{keel_name}: {e}"))?;
+    Ok(binary)
+}
+
+/// What [`from_oci`] made of a config.json.
+pub struct FromOci {
+    /// The TOML, with a header naming its origin, to be compiled exactly as printed so that
+    /// an error's line:col points into it.
+    pub source: Source,
+    /// The fields keel cannot express, one line each.
+    pub unexpressed: Vec<String>,
+}
+
+/// Converts an OCI bundle's config.json (`json`, named `name`) into keel's TOML. OCI's
+/// relative paths (root.path, bind sources) are relative to `bundle`.
+pub fn from_oci(json: &[u8], name: &str, bundle: &std::path::Path) -> Result<FromOci, String> {
+    let conversion = oci::convert(json, bundle).map_err(|e| format!("{name}: {e}"))?;
+    let text =
+        toml::to_string(&conversion.toml).map_err(|e| format!("{name}: cannot write TOML: {e}"))?;
+    Ok(FromOci {
+        source: Source {
+            name: format!("the TOML made from {name}"),
+            text: format!("# keel config made by keel-gen from-oci from {name}\n{text}"),
+        },
+        unexpressed: conversion.warnings,
+    })
+}

@@ -1,0 +1,169 @@
+//! keel: a tiny static PID 1. No libc, no allocator: its own `_start`, raw syscalls where
+//! rustix has none (all in `sys`), and messages formatted with ufmt into stack buffers.
+//!
+//! The boot path, in the order it runs (see `run`): [`cli`] and [`config`] (everything is
+//! decoded and checked before the first side effect) → [`machine`] mounts when keel is the
+//! machine's init → [`seal`] keel's own binary → [`cgroup`] delegation → [`ns`] namespaces →
+//! [`mount`] the filesystem view → [`process`] the workload's process → [`exec`] it directly,
+//! or [`supervise`] it.
+#![no_std]
+#![no_main]
+
+mod cgroup;
+mod cli;
+mod config;
+mod drain;
+mod exec;
+mod landlock;
+mod legacy;
+mod log;
+mod machine;
+mod mount;
+mod ns;
+mod overlay;
+mod process;
+mod seal;
+mod security;
+mod signal;
+mod supervise;
+mod sys;
+
+use cli::{Mode, exit};
+use keel_wire as wire;
+use log::{Error, error};
+use rustix::process::Pid;
+
+/// Called by `sys::entry` with the initial stack's argv and envp; returns keel's exit status.
+fn main(args: sys::StrArray, env: sys::StrArray) -> i32 {
+    let own = rustix::process::getpid();
+    let kernel_init = machine::is_kernel_init(own);
+    let status = run(args, env, own, kernel_init);
+    if machine::active() {
+        machine::power_off(status);
+    }
+    status
+}
+
+/// The boot path, in order. Nothing before `config::load` returns has changed anything.
+fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> i32 {
+    // The kernel's init must never exit (the kernel panics): from the first error on, even a
+    // bad command line or config, keel reports it and powers the machine off.
+    if kernel_init {
+        machine::set_active(true);
+    }
+    let mut s = match cli::parse(args, env) {
+        Ok(s) => s,
+        Err(status) => return status,
+    };
+    if config::load(&mut s).is_err() {
+        return exit::USAGE;
+    }
+    cli::apply_verbosity(&s);
+    let mode = s.mode.unwrap_or(if kernel_init {
+        Mode::Machine
+    } else {
+        Mode::Supervise
+    });
+    if mode == Mode::Machine {
+        machine::set_active(true);
+    }
+    if s.program.len() == 0 {
+        return cli::missing_program();
+    }
+    let landlock = match s.landlock.map(landlock::plan).transpose() {
+        Ok(plan) => plan.flatten(),
+        Err(()) => return exit::SETUP,
+    };
+    if mode == Mode::Machine {
+        machine::mount_api_filesystems();
+    }
+    // /proc/1/exe is what a payload would attack: keel is PID 1 there, itself or as the inner
+    // keel of a new pid namespace. Anywhere else keel is a supervisor inside something else,
+    // and pays nothing.
+    let pid1_of_workload = own.is_init()
+        || s.namespaces
+            .is_some_and(|n| n.unshare.contains(wire::NamespaceSet::PID));
+    if s.seal_exe.unwrap_or(pid1_of_workload) {
+        seal::ensure(args, env);
+    }
+    if let Some(sig) = s.parent_death_signal
+        && let Err(e) =
+            rustix::process::set_parent_process_death_signal(Some(sys::signal(i32::from(sig))))
+    {
+        error!(
+            "parent death signal {}: {}",
+            signal::Name(i32::from(sig)),
+            Error(e)
+        );
+        return exit::SETUP;
+    }
+    let caller = process::Caller::capture();
+    if let Some(adj) = s.process.oom_score_adj
+        && security::set_oom_score_adj(adj).is_err()
+    {
+        return exit::SETUP;
+    }
+    let cgroup = match &s.cgroup {
+        Some(c) => match cgroup::delegate(c, mode == Mode::Machine) {
+            Ok(d) => Some(d),
+            Err(()) => return exit::SETUP,
+        },
+        None => None,
+    };
+    if let Some(n) = &s.namespaces {
+        match ns::enter(n, &s, own) {
+            Ok(ns::Entered::Inside) => {}
+            Ok(ns::Entered::Relayed(status)) => return status,
+            Err(status) => return status,
+        }
+    }
+    if let Some(m) = &s.mounts {
+        // Mounts never go into the namespace keel was started in: without a configured mount
+        // namespace keel makes a private one.
+        let has_mount_ns = s
+            .namespaces
+            .is_some_and(|n| n.unshare.contains(wire::NamespaceSet::MOUNT));
+        if !has_mount_ns && let Err(e) = sys::unshare(wire::NamespaceSet::MOUNT) {
+            error!("mounts: unshare a mount namespace: {}", Error(e));
+            return exit::SETUP;
+        }
+        let in_user_namespace = s
+            .namespaces
+            .is_some_and(|n| n.unshare.contains(wire::NamespaceSet::USER));
+        if mount::build(m, in_user_namespace).is_err() {
+            return exit::SETUP;
+        }
+    }
+    let launch = process::Launch {
+        s: &s,
+        env,
+        keel: own,
+        caller: &caller,
+        cgroup: cgroup.as_ref(),
+        landlock: landlock.as_ref(),
+    };
+    match mode {
+        Mode::Exec => process::exec_workload(&launch),
+        Mode::Supervise | Mode::Machine => {
+            // In a new pid namespace this is the inner keel, with a pid of its own (1).
+            let supervisor = if s.namespaces.is_some() {
+                rustix::process::getpid()
+            } else {
+                own
+            };
+            supervise::run(&launch, supervisor)
+        }
+    }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    match info.location() {
+        Some(at) => error!("internal error at {}:{}", at.file(), at.line()),
+        None => error!("internal error"),
+    }
+    if machine::active() {
+        machine::power_off(exit::INTERNAL);
+    }
+    sys::exit_group(exit::INTERNAL)
+}

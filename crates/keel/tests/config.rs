@@ -1,0 +1,306 @@
+//! keel driven by a binary config: from `-c`, from `KEEL_CONFIG`, from its embedded section and
+//! from /etc/keel.cfg, in that order of precedence; configs compiled by the real keel-gen.
+//! A bad config is refused whole, before keel does anything.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+mod common;
+use common::{KEEL, Scratch};
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.stdin(Stdio::null()).output().expect("run")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status
+        .code()
+        .unwrap_or_else(|| panic!("killed: {out:?}"))
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn exits_with(n: u8) -> String {
+    format!("[process]\nargs = [\"/bin/sh\", \"-c\", \"exit {n}\"]\n")
+}
+
+#[test]
+fn a_config_file_alone_says_what_to_run() {
+    let t = Scratch::new("file");
+    let cfg = t.config("c", &exits_with(7));
+    assert_eq!(code(&run(Command::new(KEEL).arg("-c").arg(&cfg))), 7);
+    assert_eq!(
+        code(&run(
+            Command::new(KEEL).arg(format!("--config={}", cfg.display()))
+        )),
+        7
+    );
+    // A program on the command line replaces the config's.
+    assert_eq!(
+        code(&run(Command::new(KEEL)
+            .arg("-c")
+            .arg(&cfg)
+            .args(["--", "sh", "-c", "exit 3"]))),
+        3
+    );
+}
+
+#[test]
+fn keel_config_in_the_environment() {
+    let t = Scratch::new("env");
+    let cfg = t.config("c", &exits_with(8));
+    assert_eq!(code(&run(Command::new(KEEL).env("KEEL_CONFIG", &cfg))), 8);
+    // -c wins over KEEL_CONFIG.
+    let other = t.config("d", &exits_with(9));
+    assert_eq!(
+        code(&run(Command::new(KEEL)
+            .env("KEEL_CONFIG", &cfg)
+            .arg("-c")
+            .arg(&other))),
+        9
+    );
+}
+
+#[test]
+fn an_embedded_config_needs_no_file_and_no_flag() {
+    let t = Scratch::new("embed");
+    let cfg = t.config("c", &exits_with(11));
+    let keel = t.embedded_keel("keel", &cfg);
+    assert_eq!(code(&run(&mut Command::new(&keel))), 11);
+    // A file named on the command line or in the environment still wins.
+    let file = t.config("d", &exits_with(12));
+    assert_eq!(
+        code(&run(Command::new(&keel).env("KEEL_CONFIG", &file))),
+        12
+    );
+    // The embedded config reads back as the TOML it came from.
+    let shown = keel_gen::inspect(&std::fs::read(&keel).unwrap(), "keel").unwrap();
+    assert!(shown.contains("exit 11"), "{shown}");
+}
+
+#[test]
+fn embedding_fills_the_real_keels_config_section() {
+    let t = Scratch::new("embed-section");
+    let cfg = t.config("c", &exits_with(7));
+    let keel = std::fs::read(t.embedded_keel("keel", &cfg)).unwrap();
+    let section = &keel[keel_gen::elf::config_section(&keel).unwrap()];
+    let config = std::fs::read(&cfg).unwrap();
+    assert_eq!(&section[..config.len()], &config[..]);
+    assert!(section[config.len()..].iter().all(|&b| b == 0));
+}
+
+/// Runs `script` with /etc replaced by an empty tmpfs in a private mount namespace.
+fn with_private_etc(script: &str, args: &[&Path]) -> Output {
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "--propagation", "private", "sh", "-c"]);
+    cmd.arg(format!("mount -t tmpfs keel-test /etc && {script}"))
+        .arg("sh")
+        .args(args);
+    run(&mut cmd)
+}
+
+#[test]
+fn etc_keel_cfg_is_read_when_nothing_else_is_given() {
+    let t = Scratch::new("etc");
+    let cfg = t.config("c", &exits_with(13));
+    let out = with_private_etc(
+        "cp \"$1\" /etc/keel.cfg && exec \"$2\"",
+        &[&cfg, Path::new(KEEL)],
+    );
+    assert_eq!(code(&out), 13, "{}", stderr(&out));
+    // An embedded config wins over /etc/keel.cfg.
+    let embedded = t.config("e", &exits_with(14));
+    let keel = t.embedded_keel("keel", &embedded);
+    let out = with_private_etc("cp \"$1\" /etc/keel.cfg && exec \"$2\"", &[&cfg, &keel]);
+    assert_eq!(code(&out), 14, "{}", stderr(&out));
+}
+
+#[test]
+fn a_corrupt_config_is_refused_whole_before_anything_runs() {
+    let t = Scratch::new("corrupt");
+    let marker = t.path("ran");
+    let cfg = t.config(
+        "c",
+        &format!(
+            "[process]\nargs = [\"/bin/touch\", \"{}\"]\n[supervision]\ngrace = \"1s\"\n",
+            marker.display()
+        ),
+    );
+    let mut bytes = std::fs::read(&cfg).expect("read");
+    // Break the last byte (in the supervision section, after a valid process section).
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x40;
+    std::fs::write(&cfg, &bytes).expect("write");
+    let out = run(Command::new(KEEL).arg("-c").arg(&cfg));
+    assert_eq!(code(&out), 2, "{out:?}");
+    let msg = stderr(&out);
+    assert!(
+        msg.starts_with(&format!("keel: config {}: offset ", cfg.display())),
+        "{msg}"
+    );
+    assert_eq!(msg.lines().count(), 1, "one line: {msg}");
+    assert!(!marker.exists(), "the workload must not run");
+
+    std::fs::write(&cfg, b"this is not a keel config").expect("write");
+    let out = run(Command::new(KEEL).arg("-c").arg(&cfg).arg("true"));
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).starts_with(&format!("keel: config {}: offset 0: ", cfg.display())),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn unsafe_config_files_are_refused() {
+    let t = Scratch::new("unsafe");
+    let cfg = t.config("c", &exits_with(0));
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    let out = run(Command::new(KEEL).arg("-c").arg(&cfg));
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("group or others may write it"),
+        "{}",
+        stderr(&out)
+    );
+
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    std::os::unix::fs::chown(&cfg, Some(4242), None).expect("chown");
+    let out = run(Command::new(KEEL).arg("-c").arg(&cfg));
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("owned by another user"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(Command::new(KEEL).args(["-c", "/nonexistent/keel.cfg", "true"]));
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "keel: config /nonexistent/keel.cfg: open: ENOENT (No such file or directory)\n"
+    );
+
+    let out = run(Command::new(KEEL).args(["-c", "/tmp", "true"]));
+    assert_eq!(code(&out), 2);
+    assert_eq!(stderr(&out), "keel: config /tmp: not a regular file\n");
+
+    let big = t.path("big");
+    std::fs::write(&big, vec![0u8; 70_000]).expect("write");
+    let out = run(Command::new(KEEL).arg("-c").arg(&big).arg("true"));
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("larger than 65536 bytes"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_workload_gets_the_configured_environment_and_directory() {
+    let t = Scratch::new("envcwd");
+    let cfg = t.config(
+        "c",
+        "[process]\nargs = [\"/bin/sh\", \"-c\", \"echo $FOO/$BAR/${GONE-unset}/$PATH; pwd\"]\n\
+         env = [\"FOO=set by config\", \"PATH=/bin:/usr/bin\"]\nenv_unset = [\"GONE\"]\ncwd = \"/usr\"\n",
+    );
+    let out = run(Command::new(KEEL)
+        .arg("-c")
+        .arg(&cfg)
+        .env("BAR", "inherited")
+        .env("GONE", "x")
+        .env("FOO", "old"));
+    assert_eq!(
+        stdout(&out),
+        "set by config/inherited/unset//bin:/usr/bin\n/usr\n",
+        "{}",
+        stderr(&out)
+    );
+
+    let cfg = t.config(
+        "d",
+        "[process]\nargs = [\"/usr/bin/env\"]\nenv = [\"ONLY=this\"]\nenv_clear = true\n",
+    );
+    let out = run(Command::new(KEEL)
+        .arg("-c")
+        .arg(&cfg)
+        .env("BAR", "inherited"));
+    assert_eq!(stdout(&out), "ONLY=this\n");
+
+    let cfg = t.config(
+        "e",
+        "[process]\nargs = [\"/bin/true\"]\ncwd = \"/nonexistent\"\n",
+    );
+    let out = run(Command::new(KEEL).arg("-c").arg(&cfg));
+    assert_eq!(code(&out), 125);
+    assert_eq!(
+        stderr(&out),
+        "keel: cwd /nonexistent: ENOENT (No such file or directory)\n"
+    );
+}
+
+#[test]
+fn supervision_settings_come_from_the_config_and_flags_override_them() {
+    let t = Scratch::new("supervision");
+    let cfg = t.config(
+        "c",
+        "[process]\nargs = [\"/bin/sh\", \"-c\", \"kill $$\"]\n[supervision]\nremap_exit = [143]\nverbosity = 2\n",
+    );
+    let out = run(Command::new(KEEL).arg("-c").arg(&cfg));
+    assert_eq!(code(&out), 0, "143 remapped");
+    assert!(
+        stderr(&out).contains("keel: info: Main child exited with signal (with signal 'SIGTERM')"),
+        "{}",
+        stderr(&out)
+    );
+    // -v on the command line beats the config's verbosity... and KEEL_VERBOSITY=0 too.
+    let out = run(Command::new(KEEL)
+        .arg("-c")
+        .arg(&cfg)
+        .env("KEEL_VERBOSITY", "0"));
+    assert_eq!(stderr(&out), "");
+
+    // A grace of 10 s in the config, 200 ms on the command line: the flag wins.
+    let cfg = t.config(
+        "d",
+        "[process]\nargs = [\"/bin/sh\", \"-c\", \"sh -c 'trap \\\"\\\" TERM; sleep 5' & sleep 0.1\"]\n[supervision]\ngrace = \"10s\"\n",
+    );
+    let start = std::time::Instant::now();
+    let out = run(Command::new(KEEL)
+        .arg("--grace")
+        .arg("200ms")
+        .arg("-c")
+        .arg(&cfg));
+    assert_eq!(code(&out), 0, "{out:?}");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(4),
+        "took {:?}",
+        start.elapsed()
+    );
+
+    // Exec mode from the config: keel is replaced by the program.
+    let cfg = t.config(
+        "e",
+        "[process]\nargs = [\"/bin/sh\", \"-c\", \"echo $$\"]\n[supervision]\nmode = \"exec\"\n",
+    );
+    let child = Command::new(KEEL)
+        .arg("-c")
+        .arg(&cfg)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let pid = child.id();
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        stdout(&out),
+        format!("{pid}\n"),
+        "the program runs in keel's own process"
+    );
+}
