@@ -21,6 +21,9 @@ cargo fmt --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
 
+step "layout: no Rust file over 1,000 lines, no import cycle between modules"
+python3 scripts/lib/module-graph.py crates/keel-wire crates/keel crates/keel-gen tools/vmfuzz
+
 step "crate boundary: the init links no host crate, and nothing enables rustix/std"
 # keel's own tree (normal edges: what the binary links) holds target-side crates only.
 host=$(cargo tree -p keel -e normal --prefix none 2>/dev/null |
