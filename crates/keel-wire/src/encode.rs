@@ -4,10 +4,12 @@
 
 use core::ffi::CStr;
 
-use super::{
-    Cgroup, Config, ENTRY_HEADER_LEN, Error, HEADER_LEN, Landlock, List, MAGIC, Mounts, Namespaces,
-    Process, Supervision, VERSION, crc32c, decode, id,
-};
+use crate::config::{Cgroup, Config, Landlock, Mounts, Namespaces, Process, Supervision};
+use crate::crc::crc32c;
+use crate::decode::{Error, decode};
+use crate::frame::{ENTRY_HEADER_LEN, HEADER_LEN, MAGIC, VERSION};
+use crate::id;
+use crate::list::List;
 
 /// Why [`encode`] produced no config.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! same spellings: signals (`TERM`, `SIGTERM`, `15`, `RTMIN+3`, `SIGRTMAX-1`, any case),
 //! signal rewrites (`TERM:QUIT`, `WINCH:0`) and durations (`250ms`, `5s`, `1m`, `30` seconds).
 
-use super::MAX_SIGNAL;
+use crate::limits::MAX_SIGNAL;
 
 /// Names of signals 1..=31 in order: the numbering of x86_64, aarch64 and the other
 /// asm-generic architectures.
