@@ -9,15 +9,22 @@ use std::path::Path;
 
 use keel_wire::DEFAULT_LEAF;
 use oci_spec::runtime::{
-    Capabilities, LinuxCapabilities, LinuxIdMapping, LinuxNamespaceType, LinuxResources,
-    LinuxSeccomp, LinuxSeccompAction, Mount, Process, Spec,
+    Capabilities, LinuxCapabilities, LinuxNamespaceType, LinuxResources, LinuxSeccomp,
+    LinuxSeccompAction, Mount, Process, Spec,
 };
-use serde::Serialize;
 use serde_json::Value as Json;
 use toml::{Table, Value};
 
-use crate::mounts;
+#[cfg(test)]
+mod tests;
+mod values;
+
 use crate::seccomp::value_text;
+
+use values::{
+    cpu_weight, id_maps, io_weight, is_attr, json_name, max_or_number, names, rlimit_value,
+    strings, swap_max, text, u64_value,
+};
 
 /// keel's TOML for a config.json, and what it could not express.
 pub struct Conversion {
@@ -907,208 +914,5 @@ impl Converter<'_> {
             }
             _ => {}
         }
-    }
-}
-
-fn id_maps(maps: &[LinuxIdMapping]) -> Value {
-    let maps = maps.iter().map(|m| {
-        let mut t = Table::new();
-        t.insert("container_id".into(), i64::from(m.container_id()).into());
-        t.insert("host_id".into(), i64::from(m.host_id()).into());
-        t.insert("size".into(), i64::from(m.size()).into());
-        Value::from(t)
-    });
-    Value::Array(maps.collect())
-}
-
-/// OCI's -1 for no limit as "max", 0 as unset, as runc does.
-fn max_or_number(value: i64) -> Option<Value> {
-    match value {
-        0 => None,
-        v if v < 0 => Some("max".into()),
-        v => Some(v.into()),
-    }
-}
-
-/// memory.swap.max from OCI's memory.swap, which is memory and swap together (cgroup v1's
-/// memsw), as runc's ConvertMemorySwapToCgroupV2Value: -1 and 0 stay, an unlimited memory
-/// leaves swap as it is, and otherwise swap is the part above the memory limit.
-fn swap_max(swap: i64, memory: i64) -> Result<i64, String> {
-    match (swap, memory) {
-        (0, -1) => Ok(-1),
-        (-1 | 0, _) | (_, -1) => Ok(swap),
-        (_, 0) => Err("a swap limit without a memory limit".to_owned()),
-        (_, memory) if memory < 0 => Err(format!("memory.limit {memory} is negative")),
-        (swap, memory) if swap < memory => Err(format!(
-            "{swap} is below memory.limit {memory} (OCI's swap is memory and swap together)"
-        )),
-        (swap, memory) => Ok(swap - memory),
-    }
-}
-
-/// cpu.weight (1..=10000, default 100) from cgroup v1's cpu.shares (2..=262144, default
-/// 1024) with the curve runc and crun use since 2025 (runc PR 4785, crun issue 1721): a
-/// quadratic in log2(shares) through both ends and the default, where the older linear
-/// formula sent the default 1024 to 39.
-fn cpu_weight(shares: u64) -> i64 {
-    if shares <= 2 {
-        return 1;
-    }
-    if shares >= 262_144 {
-        return 10_000;
-    }
-    #[expect(clippy::cast_precision_loss, reason = "shares < 2^18 is exact")]
-    let log = (shares as f64).log2();
-    let exponent = (log * log + 125.0 * log) / 612.0 - 7.0 / 34.0;
-    #[expect(clippy::cast_possible_truncation, reason = "the result is 1..=10000")]
-    let weight = 10f64.powf(exponent).ceil() as i64;
-    weight
-}
-
-/// io.weight (1..=10000) from blkio.weight (10..=1000), as runc and crun convert it.
-fn io_weight(weight: u16) -> i64 {
-    1 + (i64::from(weight) - 10) * 9999 / 990
-}
-
-/// A u64 as a TOML integer, or as its decimal text above i64::MAX.
-fn u64_value(value: u64) -> Value {
-    i64::try_from(value).map_or_else(|_| value.to_string().into(), Value::from)
-}
-
-/// A soft or hard rlimit: RLIM_INFINITY as "unlimited"; None for one TOML cannot hold.
-/// Whether keel takes the mount option word as it is: one of its attribute words
-/// (`examples/mounts.toml`).
-fn is_attr(word: &str) -> bool {
-    mounts::ATTRS.iter().any(|(attr, _)| *attr == word)
-}
-
-fn rlimit_value(value: u64) -> Option<Value> {
-    match value {
-        u64::MAX => Some("unlimited".into()),
-        v => i64::try_from(v).ok().map(Value::from),
-    }
-}
-
-fn strings(items: &[String]) -> Value {
-    Value::Array(items.iter().cloned().map(Value::from).collect())
-}
-
-fn names<T: Serialize>(items: &[T]) -> Value {
-    Value::Array(items.iter().map(|item| json_name(item).into()).collect())
-}
-
-/// How the OCI JSON spells an enum's value.
-fn json_name<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(Json::String(name)) => name,
-        _ => unreachable!("oci-spec's enums serialize as strings"),
-    }
-}
-
-fn text(path: &Path, field: &str) -> Result<String, String> {
-    path.to_str()
-        .map(str::to_owned)
-        .ok_or_else(|| format!("{field} {path:?} is not UTF-8, which TOML cannot hold"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn seccomp_of(json: &str) -> (Option<Table>, Vec<String>) {
-        let seccomp: LinuxSeccomp = serde_json::from_str(json).unwrap();
-        let mut out = Converter {
-            bundle: Path::new("/"),
-            warnings: Vec::new(),
-        };
-        (out.seccomp(&seccomp), out.warnings)
-    }
-
-    #[test]
-    fn seccomp_becomes_process_seccomp() {
-        let (table, warnings) = seccomp_of(
-            r#"{
-                "defaultAction": "SCMP_ACT_ERRNO",
-                "defaultErrnoRet": 1,
-                "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
-                "flags": ["SECCOMP_FILTER_FLAG_LOG"],
-                "syscalls": [
-                    {"names": ["read", "write"], "action": "SCMP_ACT_ALLOW", "errnoRet": 38,
-                     "args": [{"index": 0, "value": 1, "valueTwo": 0, "op": "SCMP_CMP_EQ"}]},
-                    {"names": ["ioctl"], "action": "SCMP_ACT_ALLOW",
-                     "args": [{"index": 1, "value": 18446744073709551615, "op": "SCMP_CMP_MASKED_EQ"}]}
-                ]
-            }"#,
-        );
-        let expected: Table = toml::from_str(
-            r#"
-            default_action = "SCMP_ACT_ERRNO"
-            default_errno_ret = 1
-            architectures = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"]
-            flags = ["SECCOMP_FILTER_FLAG_LOG"]
-            [[syscalls]]
-            names = ["read", "write"]
-            action = "SCMP_ACT_ALLOW"
-            errno_ret = 38
-            args = [{ index = 0, value = 1, value_two = 0, op = "SCMP_CMP_EQ" }]
-            [[syscalls]]
-            names = ["ioctl"]
-            action = "SCMP_ACT_ALLOW"
-            args = [{ index = 1, value = "0xffffffffffffffff", op = "SCMP_CMP_MASKED_EQ" }]
-            "#,
-        )
-        .unwrap();
-        assert_eq!(table, Some(expected));
-        assert!(warnings.is_empty(), "{warnings:?}");
-    }
-
-    #[test]
-    fn seccomp_agents_are_warned_about() {
-        let (table, warnings) = seccomp_of(
-            r#"{
-                "defaultAction": "SCMP_ACT_ALLOW",
-                "listenerPath": "/run/agent.sock",
-                "syscalls": [
-                    {"names": ["mount"], "action": "SCMP_ACT_NOTIFY"},
-                    {"names": ["reboot"], "action": "SCMP_ACT_KILL_PROCESS"}
-                ]
-            }"#,
-        );
-        let expected: Table = toml::from_str(
-            r#"
-            default_action = "SCMP_ACT_ALLOW"
-            [[syscalls]]
-            names = ["reboot"]
-            action = "SCMP_ACT_KILL_PROCESS"
-            "#,
-        )
-        .unwrap();
-        assert_eq!(table, Some(expected));
-        assert_eq!(
-            warnings,
-            [
-                "linux.seccomp.listenerPath: not supported (keel has no seccomp agent); dropped",
-                "linux.seccomp.syscalls[0]: not supported (SCMP_ACT_NOTIFY needs a seccomp agent, which keel has no listener for); dropped",
-            ]
-        );
-        let (table, warnings) = seccomp_of(r#"{"defaultAction": "SCMP_ACT_NOTIFY"}"#);
-        assert_eq!(table, None);
-        assert_eq!(warnings.len(), 1);
-    }
-
-    #[test]
-    fn swap_converts_like_runc() {
-        assert_eq!(swap_max(0, -1), Ok(-1));
-        assert_eq!(swap_max(-1, 100), Ok(-1));
-        assert_eq!(swap_max(300, -1), Ok(300));
-        assert_eq!(swap_max(300, 100), Ok(200));
-        assert!(swap_max(300, 0).is_err());
-        assert!(swap_max(50, 100).is_err());
-    }
-
-    #[test]
-    fn weights_keep_the_ends_and_the_defaults() {
-        assert_eq!([2, 1024, 262_144].map(cpu_weight), [1, 100, 10_000]);
-        assert_eq!([10, 500, 1000].map(io_weight), [1, 4950, 10_000]);
     }
 }
