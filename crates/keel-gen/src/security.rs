@@ -15,7 +15,7 @@ use crate::schema::{List, records, unique, unspanned};
 use crate::source::Source;
 
 /// The capabilities by number, without `CAP_` (linux/capability.h, up to `CAP_LAST_CAP`).
-const CAPABILITIES: [&str; CAP_LAST_CAP as usize + 1] = [
+pub const CAPABILITIES: [&str; CAP_LAST_CAP as usize + 1] = [
     "CHOWN",
     "DAC_OVERRIDE",
     "DAC_READ_SEARCH",
@@ -60,7 +60,7 @@ const CAPABILITIES: [&str; CAP_LAST_CAP as usize + 1] = [
 ];
 
 /// The resources by number, without `RLIMIT_` (asm-generic/resource.h).
-const RLIMITS: [&str; wire::MAX_RLIMITS] = [
+pub const RLIMITS: [&str; wire::MAX_RLIMITS] = [
     "CPU",
     "FSIZE",
     "DATA",

@@ -1,5 +1,5 @@
-//! Helpers shared by keel-gen's CLI tests: the real keel-gen run as a subprocess, and a
-//! scratch directory per test.
+//! Helpers shared by keel-gen's CLI tests: the real keel-gen run as a subprocess, its
+//! results checked, a scratch directory per test, and ELF files to embed into.
 #![allow(
     dead_code,
     reason = "every test crate compiles this module and uses a different part of it"
@@ -9,6 +9,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use object::write::Object;
+use object::{Architecture, BinaryFormat, Endianness, SectionKind};
 
 /// What a run of keel-gen gave.
 pub struct Run {
@@ -51,4 +54,59 @@ pub fn scratch() -> PathBuf {
 
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+/// Runs keel-gen and returns its stdout, failing on an error.
+pub fn ok(args: &[&str], stdin: &[u8]) -> Vec<u8> {
+    let run = keel_gen(args, stdin);
+    assert!(
+        run.code == Some(0),
+        "keel-gen {args:?} failed: {}",
+        run.stderr
+    );
+    run.stdout
+}
+
+/// Runs keel-gen expecting a failure reported as one line, and returns that line.
+pub fn error(args: &[&str], stdin: &[u8]) -> String {
+    let run = keel_gen(args, stdin);
+    assert!(run.code != Some(0), "keel-gen {args:?} succeeded");
+    assert_eq!(
+        run.stderr.lines().count(),
+        1,
+        "not one line: {}",
+        run.stderr
+    );
+    run.stderr.trim_end().to_owned()
+}
+
+pub fn path(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+pub fn build(toml: &str) -> Vec<u8> {
+    ok(&["build", "-", "-o", "-"], toml.as_bytes())
+}
+
+pub fn inspect(config: &[u8]) -> String {
+    String::from_utf8(ok(&["inspect", "-"], config)).unwrap()
+}
+
+/// An ELF file with a `.keelcfg` section of `size` zeros, as a fresh keel has.
+pub fn elf_with_config_section(size: usize) -> Vec<u8> {
+    let mut object = Object::new(BinaryFormat::Elf, Architecture::X86_64, Endianness::Little);
+    let section = object.add_section(Vec::new(), b".keelcfg".to_vec(), SectionKind::ReadOnlyData);
+    object.append_section_data(section, &vec![0; size], 16);
+    object.write().unwrap()
+}
+
+/// The `.keelcfg` section of an ELF file.
+pub fn config_section(elf: &[u8]) -> Vec<u8> {
+    use object::{Object as _, ObjectSection as _};
+    let file = object::File::parse(elf).unwrap();
+    file.section_by_name(".keelcfg")
+        .unwrap()
+        .data()
+        .unwrap()
+        .to_vec()
 }
