@@ -28,7 +28,9 @@ def modules(src: Path):
         parts = list(rel.parts)
         if parts[-1] == "mod":
             parts.pop()
-        if len(parts) == 1 and parts[0] in ("lib", "main"):
+        # The crate root is lib.rs, or main.rs in a binary-only crate; a binary beside a
+        # library is a node of its own (it reaches the library as an external crate).
+        if parts == ["lib"] or (parts == ["main"] and not (src / "lib.rs").exists()):
             parts = []
         found[tuple(parts)] = path
     return found
@@ -38,8 +40,9 @@ def strip(text: str) -> str:
     """The code without comments, string literals and `#[cfg(test)] mod tests { … }` bodies."""
     text = re.sub(r"//[^\n]*", "", text)
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    text = re.sub(r'r#*"(?:.|\n)*?"#*', '""', text)
-    text = re.sub(r'"(?:\\.|[^"\\])*"', '""', text)
+    # One pass, leftmost first, so that a raw string's `r"` inside a plain string (or the
+    # reverse) is not taken for the start of one.
+    text = re.sub(r'\br(#*)"(?:.|\n)*?"\1|"(?:\\.|[^"\\])*"', '""', text)
     text = re.sub(r"'(?:\\.|[^'\\])'", "''", text)
     match = re.search(r"#\[cfg\(test\)\]\s*mod\s+\w+\s*\{", text)
     if match:

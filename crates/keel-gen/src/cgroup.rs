@@ -21,7 +21,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use toml::{Spanned, Value};
 
-use crate::schema::{
+use crate::field::{
     List, absolute_path, c_string, list, nul_joined, records, text, unique, unspanned,
 };
 use crate::source::Source;

@@ -13,7 +13,7 @@ use keel_wire::{Landlock, LandlockPath, LandlockPort, MAX_LANDLOCK_RULES, Record
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::schema::{List, absolute_path, records, text, unique, unspanned};
+use crate::field::{List, absolute_path, records, text, unique, unspanned};
 use crate::security::lookup;
 use crate::source::Source;
 

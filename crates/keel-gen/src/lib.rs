@@ -8,6 +8,7 @@
 
 pub mod cgroup;
 pub mod elf;
+pub mod field;
 pub mod landlock;
 pub mod mounts;
 pub mod namespaces;

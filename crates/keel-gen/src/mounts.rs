@@ -12,7 +12,7 @@ use keel_wire::{
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::schema::{
+use crate::field::{
     List, absolute_path, c_string, list, nul_joined, records, text, unique, unspanned,
 };
 use crate::source::Source;

@@ -11,7 +11,7 @@ use keel_wire::{
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::schema::{List, c_string, records, text, unique, unspanned};
+use crate::field::{List, c_string, records, text, unique, unspanned};
 use crate::source::Source;
 
 /// The namespaces by name, in the order `inspect` lists them. OCI calls net "network".

@@ -11,7 +11,7 @@ use keel_wire::{
 use serde::{Deserialize, Serialize};
 use toml::{Spanned, Value};
 
-use crate::schema::{List, records, unique, unspanned};
+use crate::field::{List, records, unique, unspanned};
 use crate::source::Source;
 
 /// The capabilities by number, without `CAP_` (linux/capability.h, up to `CAP_LAST_CAP`).

@@ -48,7 +48,7 @@ use serde::{Deserialize, Serialize};
 use syscalls::{Errno, Sysno};
 use toml::{Spanned, Value};
 
-use crate::schema::{List, unique, unspanned};
+use crate::field::{List, unique, unspanned};
 use crate::security::lookup;
 use crate::source::Source;
 
