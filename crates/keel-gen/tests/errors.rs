@@ -485,18 +485,35 @@ fn errors_point_at_line_and_column() {
     ];
     let dir = scratch();
     let file = dir.join("keel.toml");
-    for (toml, expected) in cases {
+    let out = dir.join("out.cfg");
+    // Every case runs, and every mismatch is reported at once: the first one would hide the
+    // rest.
+    let mut mismatches = Vec::new();
+    let mut ran = 0;
+    for (toml, expected) in &cases {
         fs::write(&file, toml).unwrap();
-        let line = error(
-            &["build", path(&file), "-o", path(&dir.join("out.cfg"))],
-            b"",
-        );
-        assert_eq!(
-            line,
-            format!("keel-gen: {}:{expected}", path(&file)),
-            "{toml}"
-        );
+        let run = keel_gen(&["build", path(&file), "-o", path(&out)], b"");
+        ran += 1;
+        let expected = format!("keel-gen: {}:{expected}", path(&file));
+        let got = run.stderr.trim_end();
+        if run.code == Some(0) || got != expected || run.stderr.lines().count() != 1 {
+            mismatches.push(format!(
+                "{toml:?}\n  status {:?}\n  want {expected}\n  got  {got}",
+                run.code
+            ));
+        }
     }
+    assert!(
+        ran > 0 && ran == cases.len(),
+        "ran {ran} of {} cases",
+        cases.len()
+    );
+    assert!(
+        mismatches.is_empty(),
+        "{} of {ran} error cases differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
     assert!(
         !dir.join("out.cfg").exists(),
         "a failed build wrote its output"
