@@ -1,5 +1,5 @@
 //! The workload's view built with classic mount(2), for kernels without mount_setattr (before
-//! 5.12) and sandboxes whose seccomp policy hides the new mount API (ENOSYS). `mount::build`
+//! 5.12) and sandboxes whose seccomp policy hides the new mount API (ENOSYS). `mounts::build`
 //! chooses it before the first mount and builds the same view, with these differences:
 //!
 //! - Each mount is made on its target directly, not built detached and moved there. Targets
@@ -18,7 +18,7 @@
 //!   fails the whole mount), and `xino=off` is left out, since kernels before 4.17 refuse it.
 
 use crate::log::{Bytes, error};
-use crate::mount::{MountError, fs_name, overlay_layers, target, tmpfs_attrs, tmpfs_options};
+use crate::mounts::{MountError, fs_name, overlay_layers, target, tmpfs_attrs, tmpfs_options};
 use crate::overlay::{FSCONFIG_MAX, fd_path};
 use core::ffi::CStr;
 use keel_wire::{self as wire, MountKind, Upper};
@@ -210,7 +210,7 @@ fn bind(root: &OwnedFd, entry: &wire::Mount<'_>, at: &OwnedFd) -> Result<(), ()>
     remount_path(root, entry.target, entry.attrs, "remount bind on")
 }
 
-/// A scratch tmpfs (see `mount::tmpfs_options`) on `at`, and its root, opened.
+/// A scratch tmpfs (see `mounts::tmpfs_options`) on `at`, and its root, opened.
 fn scratch_tmpfs(
     root: &OwnedFd,
     size: Option<&CStr>,
@@ -227,7 +227,7 @@ fn scratch_tmpfs(
         target,
         at,
     )?;
-    crate::mount::target(root, target, false)
+    crate::mounts::target(root, target, false)
 }
 
 /// An overlay on `at`: its layers by `/proc/self/fd/N` name in mount(2)'s data.
@@ -280,7 +280,7 @@ fn overlay(
     })
 }
 
-/// OCI maskedPaths (see `mount::mask`): an empty read-only tmpfs over a directory, /dev/null
+/// OCI maskedPaths (see `mounts::mask`): an empty read-only tmpfs over a directory, /dev/null
 /// bound read-only over a file.
 pub fn mask(root: &OwnedFd, path: &CStr, at: &OwnedFd, is_dir: bool) -> Result<(), ()> {
     if is_dir {

@@ -3,11 +3,13 @@
 //!
 //! The boot path, in the order it runs (see `run`): [`cli`] and [`config`] (everything is
 //! decoded and checked before the first side effect) → [`machine`] mounts when keel is the
-//! machine's init → [`seal`] keel's own binary → [`cgroup`] delegation → [`ns`] namespaces →
-//! [`mount`] the filesystem view → [`process`] the workload's process → [`exec`] it directly,
+//! machine's init → [`seal`] keel's own binary → [`cgroup`] delegation → [`namespaces`] →
+//! [`mounts`] the filesystem view → [`process`] the workload's process → [`exec`] it directly,
 //! or [`supervise`] it.
 #![no_std]
 #![no_main]
+// Every `unsafe` and raw syscall lives in `sys`, the one module allowed them.
+#![deny(unsafe_code)]
 
 mod cgroup;
 mod cli;
@@ -18,14 +20,15 @@ mod landlock;
 mod legacy;
 mod log;
 mod machine;
-mod mount;
-mod ns;
+mod mounts;
+mod namespaces;
 mod overlay;
 mod process;
 mod seal;
 mod security;
 mod signal;
 mod supervise;
+#[allow(unsafe_code)]
 mod sys;
 
 use cli::{Mode, exit};
@@ -111,9 +114,9 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
         None => None,
     };
     if let Some(n) = &s.namespaces {
-        match ns::enter(n, &s, own) {
-            Ok(ns::Entered::Inside) => {}
-            Ok(ns::Entered::Relayed(status)) => return status,
+        match namespaces::enter(n, &s, own) {
+            Ok(namespaces::Entered::Inside) => {}
+            Ok(namespaces::Entered::Relayed(status)) => return status,
             Err(status) => return status,
         }
     }
@@ -130,7 +133,7 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
         let in_user_namespace = s
             .namespaces
             .is_some_and(|n| n.unshare.contains(wire::NamespaceSet::USER));
-        if mount::build(m, in_user_namespace).is_err() {
+        if mounts::build(m, in_user_namespace).is_err() {
             return exit::SETUP;
         }
     }

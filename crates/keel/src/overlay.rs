@@ -1,5 +1,5 @@
 //! Creating an overlayfs with the new mount API, across kernel versions: shared by the
-//! workload's overlays (`mount`) and keel's sealed copy of itself (`seal`).
+//! workload's overlays (`mounts`) and keel's sealed copy of itself (`seal`).
 //!
 //! Layers are opened first and passed by descriptor: `lowerdir+` once per layer (6.15+, which
 //! also accepts detached mounts as layers), else one `lowerdir=` list of their
@@ -8,7 +8,7 @@
 //! stay short whatever the real paths are.
 
 use crate::log::{Bytes, error};
-use crate::mount::MountError;
+use crate::mounts::MountError;
 use core::ffi::CStr;
 use rustix::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use rustix::io::Errno;

@@ -69,7 +69,7 @@ pub fn run(launch: &Launch<'_>, own: Pid) -> i32 {
     Supervisor::new(s, own, child, false).run()
 }
 
-/// The relay of a namespaced run (see `ns`): forwards every signal, as it is, to the inner
+/// The relay of a namespaced run (see `namespaces`): forwards every signal, as it is, to the inner
 /// keel and returns its status. The inner keel does the rewriting, the grace and the drain.
 pub fn relay(s: &Settings, own: Pid, inner: Pid) -> i32 {
     let _ = sys::close_from(3);
