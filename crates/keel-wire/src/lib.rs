@@ -256,11 +256,12 @@
 //!
 //! ## Adding a section
 //!
-//! A new section is added this way: a table above, a struct in [`Config`] whose `Default` means "not
-//! configured", a function in `decode.rs` matching its field ids, and one in `encode.rs`
-//! writing them in id order. Repeated items become a [`List`] of a new [`Record`] type, like [`Delegates`]: checked once by `decode`
-//! and read by an infallible iterator. A record with parts of its own, like a [`Mount`],
-//! gets a fixed head with counts, so that [`Record::split`] frames it in one pass.
+//! A new section is added this way: a table above, its ids in `id.rs`, a struct in [`Config`]
+//! (`config.rs`) whose `Default` means "not configured", a function in `decode.rs` matching
+//! its field ids, and one in `encode.rs` writing them in id order. Repeated items become a
+//! [`List`] of a new [`Record`] type (`record.rs`), like [`Delegates`]: checked once by
+//! `decode` and read by an infallible iterator. A record with parts of its own, like a
+//! [`Mount`], gets a fixed head with counts, so that [`Record::split`] frames it in one pass.
 
 // no_std and no alloc unconditionally: a `std` feature would be unified into the keel build
 // and link std into the init.
