@@ -154,7 +154,7 @@ fn sealed_overlay(exe: &[u8]) -> Result<OwnedFd, Errno> {
     fsconfig_set_string(&empty, c"size", c"0")?;
     fsconfig_create(&empty)?;
     let empty = fsmount(&empty, FsMountFlags::FSMOUNT_CLOEXEC, attrs)?;
-    let mut result = crate::overlay::overlay_fs(
+    let mut result = crate::mounts::overlay::overlay_fs(
         &[keel_dir.as_fd(), empty.as_fd()],
         None,
         false,
@@ -167,7 +167,7 @@ fn sealed_overlay(exe: &[u8]) -> Result<OwnedFd, Errno> {
             break;
         }
         if let Ok(layer) = open(dummy.to_bytes()) {
-            result = crate::overlay::overlay_fs(
+            result = crate::mounts::overlay::overlay_fs(
                 &[keel_dir.as_fd(), layer.as_fd()],
                 None,
                 false,

@@ -17,9 +17,11 @@
 //!   their real paths need no escaping; the options are not checked one by one (a bad one
 //!   fails the whole mount), and `xino=off` is left out, since kernels before 4.17 refuse it.
 
+use super::error::MountError;
+use super::layers::overlay_layers;
+use super::options::{FSCONFIG_MAX, fd_path, fs_name, tmpfs_attrs, tmpfs_options};
+use super::targets;
 use crate::log::{Bytes, error};
-use crate::mounts::{MountError, fs_name, overlay_layers, target, tmpfs_attrs, tmpfs_options};
-use crate::overlay::{FSCONFIG_MAX, fd_path};
 use core::ffi::CStr;
 use keel_wire::{self as wire, MountKind, Upper};
 use rustix::fd::{AsFd, OwnedFd};
@@ -119,7 +121,7 @@ pub fn remount(at: &OwnedFd, attrs: u64) -> Result<(), Errno> {
 /// before is the directory underneath, so the path is resolved again); errors are reported
 /// as `step` on the path.
 fn remount_path(root: &OwnedFd, path: &CStr, attrs: u64, step: &str) -> Result<(), ()> {
-    let top = target(root, path, false)?;
+    let top = targets::target(root, path, false)?;
     remount(&top, attrs).map_err(|e| {
         error!(
             "mounts: {} {}: {}",
@@ -210,7 +212,7 @@ fn bind(root: &OwnedFd, entry: &wire::Mount<'_>, at: &OwnedFd) -> Result<(), ()>
     remount_path(root, entry.target, entry.attrs, "remount bind on")
 }
 
-/// A scratch tmpfs (see `mounts::tmpfs_options`) on `at`, and its root, opened.
+/// A scratch tmpfs (see `options::tmpfs_options`) on `at`, and its root, opened.
 fn scratch_tmpfs(
     root: &OwnedFd,
     size: Option<&CStr>,
@@ -227,7 +229,7 @@ fn scratch_tmpfs(
         target,
         at,
     )?;
-    crate::mounts::target(root, target, false)
+    targets::target(root, target, false)
 }
 
 /// An overlay on `at`: its layers by `/proc/self/fd/N` name in mount(2)'s data.
@@ -280,7 +282,7 @@ fn overlay(
     })
 }
 
-/// OCI maskedPaths (see `mounts::mask`): an empty read-only tmpfs over a directory, /dev/null
+/// OCI maskedPaths (see `new_api::mask`): an empty read-only tmpfs over a directory, /dev/null
 /// bound read-only over a file.
 pub fn mask(root: &OwnedFd, path: &CStr, at: &OwnedFd, is_dir: bool) -> Result<(), ()> {
     if is_dir {

@@ -7,28 +7,14 @@
 //! with a `,`, and limits every fsconfig string to 255 bytes; fd names need no escaping and
 //! stay short whatever the real paths are.
 
+use super::error::MountError;
+use super::options::{FSCONFIG_MAX, cstr, fd_path};
 use crate::log::{Bytes, error};
-use crate::mounts::MountError;
 use core::ffi::CStr;
-use rustix::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use rustix::fd::{BorrowedFd, OwnedFd};
 use rustix::io::Errno;
 use rustix::mount::{FsMountFlags, FsOpenFlags, MountAttrFlags};
 use ufmt::uwrite;
-
-/// fsconfig refuses longer strings (fs/fsopen.c).
-pub const FSCONFIG_MAX: usize = 255;
-/// Most lower layers of one overlay: 15 /proc/self/fd names fill fsconfig's 255 bytes.
-pub const MAX_LAYERS: usize = 15;
-
-/// `bytes` with a NUL, in `buf`; None when too long for fsconfig.
-pub fn cstr<'b>(bytes: &[u8], buf: &'b mut [u8; FSCONFIG_MAX + 1]) -> Option<&'b CStr> {
-    if bytes.len() > FSCONFIG_MAX {
-        return None;
-    }
-    buf[..bytes.len()].copy_from_slice(bytes);
-    buf[bytes.len()] = 0;
-    CStr::from_bytes_with_nul(&buf[..=bytes.len()]).ok()
-}
 
 /// The kernel's own explanation after a failed fsconfig: reading the fs context fd returns
 /// its log lines (`e overlay: ...`).
@@ -52,14 +38,6 @@ impl ufmt::uDisplay for KernelSays<'_> {
             uwrite!(f, " (kernel: {})", Bytes(self.0))
         }
     }
-}
-
-/// `/proc/self/fd/N`: how fsconfig names a layer keel holds open. Short, and never in need of
-/// the escaping a `:` or `,` in a real path would need.
-pub fn fd_path(fd: BorrowedFd<'_>) -> heapless::String<32> {
-    let mut p = heapless::String::new();
-    let _ = uwrite!(p, "/proc/self/fd/{}", fd.as_raw_fd());
-    p
 }
 
 /// An overlay over `lowers` (top first) with an optional (upper, work) pair, all given as open
