@@ -20,7 +20,7 @@
 //! are removed, the controllers it enabled disabled again, and the processes it moved go back
 //! (best effort, silently: the failure itself was reported).
 
-use crate::log::{self, Bytes, Error, error, say};
+use crate::log::{self, Bytes, ErrnoText, error, say};
 use core::ffi::CStr;
 use keel_wire as wire;
 use rustix::fd::{AsFd, OwnedFd};
@@ -170,7 +170,7 @@ fn find_or_mount(root: &CStr, mount: bool) -> Result<(), ()> {
             return Err(());
         }
         Err(e) if !mount => {
-            error!("cgroup: statfs {}: {}", place, Error(*e));
+            error!("cgroup: statfs {}: {}", place, ErrnoText(*e));
             return Err(());
         }
         _ if !mount => {
@@ -187,7 +187,7 @@ fn find_or_mount(root: &CStr, mount: bool) -> Result<(), ()> {
         | rustix::mount::MountFlags::NODEV
         | rustix::mount::MountFlags::NOEXEC;
     rustix::mount::mount(c"cgroup2", root, c"cgroup2", flags, c"").map_err(|e| {
-        error!("cgroup: mount cgroup2 on {}: {}", place, Error(e));
+        error!("cgroup: mount cgroup2 on {}: {}", place, ErrnoText(e));
     })
 }
 
@@ -208,7 +208,7 @@ fn base_path<'b>(root: &CStr, buf: &'b mut [u8; 4096]) -> Result<&'b [u8], ()> {
         Err(e) => say!(
             log::WARN,
             "cgroup: /proc/self/cgroup: {}; assuming keel is in the root cgroup",
-            Error(e)
+            ErrnoText(e)
         ),
     }
     let path = own[..len]
@@ -236,7 +236,7 @@ fn open_dir(at: impl AsFd, path: &[u8], place: &Place<'_>) -> Result<OwnedFd, ()
         Mode::empty(),
     )
     .map_err(|e| {
-        error!("cgroup: open {}: {}", place, Error(e));
+        error!("cgroup: open {}: {}", place, ErrnoText(e));
     })
 }
 
@@ -283,7 +283,7 @@ impl Cgroups<'_> {
             let place = self.place(rel, file);
             match e {
                 Errno::NAMETOOLONG => error!("cgroup: {}: path too long", place),
-                _ => error!("cgroup: open {}: {}{}", place, Error(e), hint(e, file)),
+                _ => error!("cgroup: open {}: {}{}", place, ErrnoText(e), hint(e, file)),
             }
         })
     }
@@ -303,7 +303,7 @@ impl Cgroups<'_> {
                 "cgroup: write \"{}\" to {}: {}{}",
                 Bytes(value),
                 self.place(rel, file),
-                Error(e),
+                ErrnoText(e),
                 hint(e, file)
             );
         })
@@ -412,7 +412,7 @@ impl Cgroups<'_> {
                     error!(
                         "cgroup: mkdir {}: {}{}",
                         self.place(upto, b""),
-                        Error(e),
+                        ErrnoText(e),
                         hint(e, b"")
                     );
                     return Err(());
@@ -434,7 +434,7 @@ impl Cgroups<'_> {
                     "cgroup: move pid {} to {}: {}{}",
                     Bytes(pid),
                     self.place(leaf, b"cgroup.procs"),
-                    Error(e),
+                    ErrnoText(e),
                     hint(e, b"cgroup.procs")
                 );
                 Err(())
@@ -521,7 +521,7 @@ impl Cgroups<'_> {
                     "cgroup: write \"{}\" to {}: {}{}",
                     Bytes(line),
                     self.place(rel, b"cgroup.subtree_control"),
-                    Error(e),
+                    ErrnoText(e),
                     hint(e, b"cgroup.subtree_control")
                 );
                 return Err(());
@@ -538,7 +538,7 @@ impl Cgroups<'_> {
                         "cgroup: enable {} in {}: {}{}",
                         Bytes(name),
                         self.place(rel, b"cgroup.subtree_control"),
-                        Error(e),
+                        ErrnoText(e),
                         hint(e, b"cgroup.subtree_control")
                     );
                 } else {
@@ -546,7 +546,7 @@ impl Cgroups<'_> {
                         "cgroup: enable {} in {}: {}{}",
                         Bytes(name),
                         self.place(rel, b"cgroup.subtree_control"),
-                        Error(e),
+                        ErrnoText(e),
                         hint(e, b"cgroup.subtree_control")
                     );
                     return Err(());
@@ -577,7 +577,7 @@ impl Cgroups<'_> {
                 error!(
                     "cgroup: chown {}: {}{}",
                     self.place(rel, file),
-                    Error(e),
+                    ErrnoText(e),
                     hint(e, file)
                 );
             })

@@ -14,7 +14,7 @@
 //! anything; command-line flags and environment variables override what it says.
 
 use crate::cli::{Mode, Settings};
-use crate::log::{Bytes, Error, error};
+use crate::log::{Bytes, ErrnoText, error};
 use crate::sys;
 use core::ffi::CStr;
 use keel_wire as wire;
@@ -72,8 +72,14 @@ pub fn load(s: &mut Settings) -> Result<(), ()> {
 
 /// The file's bytes; empty when `optional` and it does not exist.
 fn read(path: &'static CStr, optional: bool) -> Result<&'static [u8], ()> {
-    let fail =
-        |what: &str, e: Errno| error!("config {}: {}: {}", Bytes(path.to_bytes()), what, Error(e));
+    let fail = |what: &str, e: Errno| {
+        error!(
+            "config {}: {}: {}",
+            Bytes(path.to_bytes()),
+            what,
+            ErrnoText(e)
+        )
+    };
     // NONBLOCK: opening a FIFO would otherwise wait for a writer, before the check below
     // can refuse it; it changes nothing for a regular file.
     let fd = match rustix::fs::open(

@@ -1,7 +1,7 @@
 //! execve with a PATH search, as `execvp` does, and the exit codes shells use when it fails.
 
 use crate::cli::exit;
-use crate::log::{Bytes, Error, error};
+use crate::log::{Bytes, ErrnoText, error};
 use crate::sys;
 use core::ffi::CStr;
 use rustix::io::Errno;
@@ -55,7 +55,7 @@ fn search(name: &[u8], argv: sys::StrArray, envp: *const *const u8, path: &[u8])
 /// Says why exec failed and picks the status: 127 when there is nothing to run, 126 when
 /// something was found but cannot be run.
 fn report(name: &[u8], errno: Errno) -> i32 {
-    error!("exec {}: {}", Bytes(name), Error(errno));
+    error!("exec {}: {}", Bytes(name), ErrnoText(errno));
     match errno {
         Errno::NOENT | Errno::NOTDIR | Errno::NAMETOOLONG | Errno::LOOP => exit::NOT_FOUND,
         _ => exit::NOT_EXECUTABLE,

@@ -7,7 +7,7 @@
 //! opens the rules' paths while keel is still privileged, and [`restrict`] enforces it at the
 //! point `security` chooses.
 
-use crate::log::{self, Bytes, Error, error, say};
+use crate::log::{self, Bytes, ErrnoText, error, say};
 use crate::sys::{self, LandlockRule};
 use keel_wire as wire;
 use linux_raw_sys::landlock::{
@@ -44,14 +44,14 @@ pub fn plan(rules: wire::Landlock<'static>) -> Result<Option<Plan>, ()> {
         Err(e) => {
             let what = "landlock: the kernel has no Landlock (Linux >= 5.13 with lsm=landlock)";
             if rules.required {
-                error!("{}: {}; the ruleset is required", what, Error(e));
+                error!("{}: {}; the ruleset is required", what, ErrnoText(e));
                 return Err(());
             }
             say!(
                 log::WARN,
                 "{}: {}; running without the ruleset",
                 what,
-                Error(e)
+                ErrnoText(e)
             );
             return Ok(None);
         }
@@ -102,7 +102,7 @@ pub fn build(plan: &Plan) -> Result<OwnedFd, ()> {
         scoped: plan.scoped,
     };
     let ruleset = sys::landlock_create_ruleset(&attr).map_err(|e| {
-        error!("landlock: create the ruleset: {}", Error(e));
+        error!("landlock: create the ruleset: {}", ErrnoText(e));
     })?;
     for rule in plan.rules.paths.iter() {
         let access = rule.access & plan.handled_fs;
@@ -111,7 +111,7 @@ pub fn build(plan: &Plan) -> Result<OwnedFd, ()> {
         }
         let path = Bytes(rule.path.to_bytes());
         let dir = rustix::fs::open(rule.path, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
-            .map_err(|e| error!("landlock: open {}: {}", path, Error(e)))?;
+            .map_err(|e| error!("landlock: open {}: {}", path, ErrnoText(e)))?;
         let attr = landlock_path_beneath_attr {
             allowed_access: access,
             parent_fd: dir.as_raw_fd(),
@@ -123,7 +123,7 @@ pub fn build(plan: &Plan) -> Result<OwnedFd, ()> {
                 }
                 _ => "",
             };
-            error!("landlock: rule for {}: {}{}", path, Error(e), hint);
+            error!("landlock: rule for {}: {}{}", path, ErrnoText(e), hint);
         })?;
     }
     if plan.handled_net != 0 {
@@ -133,7 +133,7 @@ pub fn build(plan: &Plan) -> Result<OwnedFd, ()> {
                 port: rule.port.into(),
             };
             sys::landlock_add_rule(&ruleset, LandlockRule::NetPort(&attr)).map_err(|e| {
-                error!("landlock: rule for port {}: {}", rule.port, Error(e));
+                error!("landlock: rule for port {}: {}", rule.port, ErrnoText(e));
             })?;
         }
     }
@@ -147,7 +147,7 @@ pub fn restrict(ruleset: &OwnedFd) -> Result<(), ()> {
             Errno::PERM => ": needs no_new_privileges, or CAP_SYS_ADMIN in keel's user namespace",
             _ => "",
         };
-        error!("landlock: restrict: {}{}", Error(e), hint);
+        error!("landlock: restrict: {}{}", ErrnoText(e), hint);
     })
 }
 

@@ -97,9 +97,9 @@ impl ufmt::uDisplay for Bytes<'_> {
 }
 
 /// An errno as `ENOENT (No such file or directory)`.
-pub struct Error(pub Errno);
+pub struct ErrnoText(pub Errno);
 
-impl ufmt::uDisplay for Error {
+impl ufmt::uDisplay for ErrnoText {
     fn fmt<W: ufmt::uWrite + ?Sized>(
         &self,
         f: &mut ufmt::Formatter<'_, W>,

@@ -2,7 +2,7 @@
 //! expects, and when the workload is done it syncs and powers the machine off. It never exits:
 //! an exiting PID 1 panics the kernel.
 
-use crate::log::{Bytes, Error, error};
+use crate::log::{Bytes, ErrnoText, error};
 use core::ffi::CStr;
 use core::sync::atomic::{AtomicBool, Ordering};
 use rustix::fs::{Mode, OFlags};
@@ -65,7 +65,7 @@ pub fn mount_api_filesystems() {
                 "machine: mount {} on {}: {}",
                 Bytes(fstype.to_bytes()),
                 Bytes(target.to_bytes()),
-                Error(e)
+                ErrnoText(e)
             );
         }
     }
@@ -103,7 +103,7 @@ pub fn power_off(status: i32) -> ! {
     rustix::fs::sync();
     let e = rustix::system::reboot(rustix::system::RebootCommand::PowerOff);
     if let Err(e) = e {
-        error!("machine: reboot(POWER_OFF): {}", Error(e));
+        error!("machine: reboot(POWER_OFF): {}", ErrnoText(e));
     }
     loop {
         // Nothing is left to do; an exiting init would panic the kernel.

@@ -31,7 +31,7 @@ mod sys;
 
 use cli::{Mode, exit};
 use keel_wire as wire;
-use log::{Error, error};
+use log::{ErrnoText, error};
 use rustix::process::Pid;
 
 /// Called by `sys::entry` with the initial stack's argv and envp; returns keel's exit status.
@@ -94,7 +94,7 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
         error!(
             "parent death signal {}: {}",
             signal::Name(i32::from(sig)),
-            Error(e)
+            ErrnoText(e)
         );
         return exit::SETUP;
     }
@@ -125,7 +125,7 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
             .namespaces
             .is_some_and(|n| n.unshare.contains(wire::NamespaceSet::MOUNT));
         if !has_mount_ns && let Err(e) = sys::unshare(wire::NamespaceSet::MOUNT) {
-            error!("mounts: unshare a mount namespace: {}", Error(e));
+            error!("mounts: unshare a mount namespace: {}", ErrnoText(e));
             return exit::SETUP;
         }
         let in_user_namespace = s

@@ -20,7 +20,7 @@
 //! namespace is unshared by the relay (it applies to children only) after writing its offsets.
 
 use crate::cli::{Settings, exit};
-use crate::log::{Bytes, Error, error};
+use crate::log::{Bytes, ErrnoText, error};
 use crate::sys;
 use core::ffi::CStr;
 use keel_wire::{self as wire, NamespaceSet};
@@ -57,7 +57,7 @@ pub fn enter(n: &wire::Namespaces<'_>, s: &Settings, own: Pid) -> Result<Entered
 }
 
 fn fail(step: &str, e: Errno) -> i32 {
-    error!("namespaces: {}: {}", step, Error(e));
+    error!("namespaces: {}: {}", step, ErrnoText(e));
     exit::SETUP
 }
 
@@ -123,7 +123,7 @@ fn inside(n: &wire::Namespaces<'_>) -> Result<(), i32> {
         if let Err(e) = root_ids {
             error!(
                 "namespaces: become root of the user namespace: {}: map container id 0 in uid_mappings and gid_mappings",
-                Error(e)
+                ErrnoText(e)
             );
             return Err(exit::SETUP);
         }
@@ -188,7 +188,7 @@ fn write_proc(pid: i32, file: &str, text: &[u8]) -> Result<(), ()> {
             Errno::INVAL => ": ranges overlap, or an id is not mapped in keel's namespace",
             _ => "",
         };
-        error!("namespaces: write {}: {}{}", Bytes(path.as_bytes()), Error(e), hint);
+        error!("namespaces: write {}: {}{}", Bytes(path.as_bytes()), ErrnoText(e), hint);
     })
 }
 

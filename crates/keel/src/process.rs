@@ -3,7 +3,7 @@
 
 use crate::cgroup::Delegated;
 use crate::cli::{Settings, exit, lookup};
-use crate::log::{self, Bytes, Error, error, say};
+use crate::log::{self, Bytes, ErrnoText, error, say};
 use crate::{exec, sys};
 use core::ffi::CStr;
 use keel_wire::{self as wire, syntax::parse_decimal};
@@ -64,7 +64,7 @@ pub fn exec_workload(l: &Launch<'_>) -> i32 {
     if let Some(cgroup) = l.cgroup
         && let Err(e) = crate::cgroup::join(cgroup)
     {
-        error!("cgroup: join the workload's cgroup: {}", Error(e));
+        error!("cgroup: join the workload's cgroup: {}", ErrnoText(e));
         return exit::SETUP;
     }
     l.caller.restore();
@@ -77,7 +77,7 @@ pub fn exec_workload(l: &Launch<'_>) -> i32 {
     if let Some(cwd) = p.cwd
         && let Err(e) = rustix::process::chdir(cwd)
     {
-        error!("cwd {}: {}", Bytes(cwd.to_bytes()), Error(e));
+        error!("cwd {}: {}", Bytes(cwd.to_bytes()), ErrnoText(e));
         return exit::SETUP;
     }
     // Privileges go last: the steps above may need them.
@@ -124,7 +124,7 @@ fn close_inherited_fds(s: &Settings, env: sys::StrArray, activated: bool) {
     };
     let first = listen_fds.saturating_add(3);
     if let Err(e) = sys::close_from(first) {
-        say!(log::WARN, "close_range from fd {}: {}", first, Error(e));
+        say!(log::WARN, "close_range from fd {}: {}", first, ErrnoText(e));
     }
 }
 

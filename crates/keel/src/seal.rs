@@ -12,7 +12,7 @@
 //! After the re-exec /proc/self/exe is on an overlayfs, or a sealed memfd: that is how keel
 //! knows it is already sealed, so it never loops.
 
-use crate::log::{self, Bytes, Error, say};
+use crate::log::{self, Bytes, ErrnoText, say};
 use crate::sys;
 use core::ffi::CStr;
 use rustix::fd::{AsFd, OwnedFd};
@@ -32,7 +32,7 @@ pub fn ensure(args: sys::StrArray, env: sys::StrArray) {
             say!(
                 log::WARN,
                 "seal: open /proc/self/exe: {}; running unsealed",
-                Error(e)
+                ErrnoText(e)
             );
             return;
         }
@@ -56,7 +56,7 @@ pub fn ensure(args: sys::StrArray, env: sys::StrArray) {
                 log::INFO,
                 "seal: overlay of {}: {}; using a sealed memfd copy",
                 Bytes(path),
-                Error(*e)
+                ErrnoText(*e)
             );
             match sealed_memfd(&exe) {
                 Ok(fd) => return reexec(&fd, args, env),
@@ -64,7 +64,7 @@ pub fn ensure(args: sys::StrArray, env: sys::StrArray) {
                     say!(
                         log::WARN,
                         "seal: memfd copy: {}; running unsealed",
-                        Error(e)
+                        ErrnoText(e)
                     );
                     return;
                 }
@@ -87,7 +87,7 @@ pub fn ensure(args: sys::StrArray, env: sys::StrArray) {
             log::WARN,
             "seal: open {} in the sealed overlay: {}; running unsealed",
             Bytes(name.to_bytes()),
-            Error(e)
+            ErrnoText(e)
         ),
     }
 }
@@ -97,7 +97,7 @@ fn reexec(fd: &OwnedFd, args: sys::StrArray, env: sys::StrArray) {
     say!(
         log::WARN,
         "seal: re-exec from the sealed copy: {}; running unsealed",
-        Error(e)
+        ErrnoText(e)
     );
 }
 

@@ -22,7 +22,7 @@
 //! bounding set is what restricts.
 
 use crate::landlock;
-use crate::log::{Error, error};
+use crate::log::{ErrnoText, error};
 use crate::sys;
 use keel_wire as wire;
 use rustix::fs::Mode;
@@ -52,7 +52,7 @@ pub fn apply(p: &wire::Process<'_>, landlock: Option<&landlock::Plan>) -> Result
             error!(
                 "security: setrlimit resource {}: {}",
                 limit.resource,
-                Error(e)
+                ErrnoText(e)
             );
         })?;
     }
@@ -112,7 +112,7 @@ fn install_seccomp(filter: &wire::SeccompFilter<'_>) -> Result<(), ()> {
         error!(
             "security: seccomp filter ({} instructions): {}{}",
             filter.instructions(),
-            Error(e),
+            ErrnoText(e),
             hint
         );
     })
@@ -165,5 +165,5 @@ fn fail(step: &str, e: Errno) {
         }
         _ => "",
     };
-    error!("security: {}: {}{}", step, Error(e), hint);
+    error!("security: {}: {}{}", step, ErrnoText(e), hint);
 }

@@ -13,7 +13,7 @@
 //! ignores it is killed when the grace ends.
 
 use crate::cli::{Settings, exit};
-use crate::log::{self, Bytes, Error, error, say};
+use crate::log::{self, Bytes, ErrnoText, error, say};
 use crate::process::Launch;
 use crate::signal::Name;
 use crate::{drain, process, sys};
@@ -35,19 +35,19 @@ pub fn run(launch: &Launch<'_>, own: Pid) -> i32 {
         // Orphans of the workload must come back to keel to be reaped and drained.
         if let Err(e) = rustix::process::set_child_subreaper(Some(own)) {
             if s.subreaper {
-                error!("subreaper: prctl(PR_SET_CHILD_SUBREAPER): {}", Error(e));
+                error!("subreaper: prctl(PR_SET_CHILD_SUBREAPER): {}", ErrnoText(e));
                 return exit::SETUP;
             }
             say!(
                 log::WARN,
                 "subreaper: prctl(PR_SET_CHILD_SUBREAPER): {}; orphans will not be reaped",
-                Error(e)
+                ErrnoText(e)
             );
         }
     }
     let child = match sys::fork() {
         Err(e) => {
-            error!("fork: {}", Error(e));
+            error!("fork: {}", ErrnoText(e));
             return exit::SETUP;
         }
         Ok(None) => sys::exit_group(start_child(launch)),
@@ -87,7 +87,7 @@ fn start_child(launch: &Launch<'_>) -> i32 {
         match rustix::termios::tcsetpgrp(stdin, rustix::process::getpid()) {
             Ok(()) | Err(Errno::NOTTY | Errno::NXIO) => {}
             Err(e) => {
-                error!("tcsetpgrp stdin: {}", Error(e));
+                error!("tcsetpgrp stdin: {}", ErrnoText(e));
                 return exit::SETUP;
             }
         }
@@ -163,7 +163,7 @@ impl Supervisor<'_> {
                 Ok(info) => self.on_signal(&info),
                 Err(Errno::AGAIN | Errno::INTR) => {}
                 Err(e) => {
-                    error!("rt_sigtimedwait: {}", Error(e));
+                    error!("rt_sigtimedwait: {}", ErrnoText(e));
                     break;
                 }
             }
@@ -251,7 +251,7 @@ impl Supervisor<'_> {
                 "forward {} to {}: {}",
                 Name(to),
                 self.target,
-                Error(e)
+                ErrnoText(e)
             );
         }
         if sig == SIGTERM as i32 && self.deadline.is_none() && !self.relay {

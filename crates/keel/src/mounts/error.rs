@@ -1,6 +1,6 @@
 //! How the mount steps report an errno: with what it means when its cause is known.
 
-use crate::log::Error;
+use crate::log::ErrnoText;
 use rustix::io::Errno;
 use ufmt::uwrite;
 
@@ -19,6 +19,6 @@ impl ufmt::uDisplay for MountError {
             Errno::NODEV => ": the kernel has no such filesystem (a module not loaded?)",
             _ => "",
         };
-        uwrite!(f, "{}{}", Error(self.0), hint)
+        uwrite!(f, "{}{}", ErrnoText(self.0), hint)
     }
 }

@@ -1,5 +1,6 @@
 //! The only architecture-specific code: the entry point and the `syscall` instruction.
-//! An aarch64 port adds a sibling file with the same four items (`_start`, `syscall1/3/4`).
+//! An aarch64 port adds a sibling file with the same items (`_start`, `syscall3/4/5`,
+//! `exit_group`).
 
 use core::arch::{asm, naked_asm};
 
@@ -18,9 +19,13 @@ unsafe extern "C" fn _start() -> ! {
         // The ABI already guarantees 16-byte alignment at entry; make sure before a `call`.
         "and rsp, -16",
         "call {entry}",
-        // `entry` never returns.
+        // exit_group(entry's status): it does not return.
+        "mov edi, eax",
+        "mov eax, {exit_group}",
+        "syscall",
         "ud2",
-        entry = sym super::entry,
+        entry = sym crate::sys::start::entry,
+        exit_group = const linux_raw_sys::general::__NR_exit_group,
     )
 }
 
