@@ -15,8 +15,8 @@
 # Each iteration of each variant runs in a fresh sub-cgroup /bench/<variant>-<i>, as the only
 # process there, in a fresh cgroup namespace rooted there with cgroup2 mounted anew (the
 # namespace's view), as a container runtime starts a container's PID 1: the wrapper
-# tests/vm/support/cgns-exec.c (built with `cc -static`; without a C compiler, sh + the host's
-# util-linux unshare, slower) moves itself there, unshares, mounts, and execs PROGRAM.
+# crates/keel/tests/vm/support/cgns-exec.c (built with `cc -static`; without a C compiler, sh +
+# the host's util-linux unshare, slower) moves itself there, unshares, mounts, and execs PROGRAM.
 # The variants differ only in PROGRAM:
 #   wrapper    /bin/true                                       what every variant pays
 #   sh         /bin/sh -c 'exec "$@"' sh /bin/true             a shell that only execs
@@ -31,7 +31,8 @@
 # iteration's tree. The variants take turns, in an order rotated every iteration, so that drift
 # and the kernel's background freeing of removed cgroups hit all alike. Time: the guest's
 # monotonic clock ("now at N nsecs" in /proc/timer_list, read by the shell's builtin `read`, no
-# fork) around each run, with the guest booted with tsc=reliable (else it falls back to jiffies). The guest side is tests/vm/support/bench-cgroup-guest.sh.
+# fork) around each run, with the guest booted with tsc=reliable (else it falls back to
+# jiffies). The guest side is scripts/bench/bench-cgroup-guest.sh.
 set -euo pipefail
 
 PROG=bench-cgroup.sh
@@ -65,8 +66,8 @@ fi
 [[ -x $keel ]] || die "no keel at $keel"
 
 ADD=()
-CASE_DIR=$ROOT/tests/vm
-# shellcheck source=tests/vm/support/cgroup-lib.sh
+CASE_DIR=$ROOT/crates/keel/tests/vm
+# shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
 . "$CASE_DIR/support/cgroup-lib.sh"
 cg_config benchexec <<'EOF'
 [cgroup]
@@ -77,12 +78,12 @@ EOF
 if cc -static -O2 -s -o "$CG_TMP/cgns-exec" "$CASE_DIR/support/cgns-exec.c" 2>"$CG_TMP/cc.err"; then
     ADD+=("$CG_TMP/cgns-exec:/test/cgns-exec")
 else
-    echo "$PROG: note: cannot build tests/vm/support/cgns-exec.c ($(head -n1 "$CG_TMP/cc.err")); using util-linux unshare" >&2
+    echo "$PROG: note: cannot build crates/keel/tests/vm/support/cgns-exec.c ($(head -n1 "$CG_TMP/cc.err")); using util-linux unshare" >&2
     cg_host_tools unshare
 fi
 ADD+=("$CASE_DIR/support/benchexec-init.upstream.sh:/test/benchexec-init.upstream.sh")
 
-ADD+=("$CASE_DIR/support/bench-cgroup-guest.sh:/test/bench")
+ADD+=("$SCRIPT_DIR/bench/bench-cgroup-guest.sh:/test/bench")
 
 log=$ROOT/target/vm/bench-cgroup-$kernel${mount_opts:+-$mount_opts}.log
 mkdir -p "$(dirname "$log")"

@@ -11,8 +11,8 @@
 #   --keel PATH  keel binary to measure (default target/release/keel, built first)
 #   --no-build   skip `cargo build --release --bins`
 #   --no-host    skip the host rows (hyperfine)    --no-vm   skip the VM rows
-# Needs root, runc, crun, jq, cc (static, for tests/vm/support/oci-stamp.c), hyperfine (host
-# rows) and what scripts/vm.sh needs.
+# Needs root, runc, crun, jq, cc (static, for crates/keel/tests/vm/support/oci-stamp.c),
+# hyperfine (host rows) and what scripts/vm.sh needs.
 #
 # The bundle: a busybox-static rootfs whose /bin/true is oci-stamp (a no-libc true that first
 # prints CLOCK_MONOTONIC), `runc spec` with process.args ["/bin/true"], terminal false, and a
@@ -23,7 +23,7 @@
 # Where: this host has a hybrid cgroup layout (v1 + an empty v2), which crun refuses and on
 # which keel refuses a [cgroup] section; runc runs. So the comparison is made in a QEMU guest
 # (scripts/vm.sh, pure cgroup v2 with every controller), one boot, N rotated iterations of each
-# variant (tests/vm/support/bench-oci-guest.sh), timed with the guest's monotonic clock; the
+# variant (scripts/bench/bench-oci-guest.sh), timed with the guest's monotonic clock; the
 # host rows (hyperfine) are what can run here, and the others are listed with their error.
 set -euo pipefail
 
@@ -81,7 +81,7 @@ if [[ $(file -L "$bb") != *static* && -x /bin/busybox ]]; then bb=/bin/busybox; 
 cp "$bb" "$bundle/rootfs/bin/busybox"
 for a in sh cat ls echo sleep; do ln -s busybox "$bundle/rootfs/bin/$a"; done
 cc -static -nostdlib -no-pie -O2 -s -fno-stack-protector -fno-asynchronous-unwind-tables \
-    -o "$bundle/rootfs/bin/true" "$ROOT/tests/vm/support/oci-stamp.c" || die "cannot build oci-stamp.c"
+    -o "$bundle/rootfs/bin/true" "$ROOT/crates/keel/tests/vm/support/oci-stamp.c" || die "cannot build oci-stamp.c"
 (cd "$bundle" && runc spec) || die "runc spec failed"
 # The limits make every runtime create, fill and remove a cgroup with three controllers'
 # files written: what a container engine asks for, and what keel's [cgroup] section is for.
@@ -149,14 +149,14 @@ fi
 vm_md=""
 if [[ $vm -eq 1 ]]; then
     ADD=()
-    # shellcheck source=tests/vm/support/cgroup-lib.sh
-    . "$ROOT/tests/vm/support/cgroup-lib.sh"
+    # shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
+    . "$ROOT/crates/keel/tests/vm/support/cgroup-lib.sh"
     # runc and crun are dynamic: they go in with their shared libraries, as /opt/host/bin/.
     cg_host_tools runc crun
     # The bundle keeps its host path, so that config.json's relative root and keel's
     # absolute one (from-oci resolves it against the bundle) both hold in the guest.
     ADD+=("$bundle:$bundle" "$work/oci.cfg:/etc/keel/oci.cfg" "$work/oci-nocg.cfg:/etc/keel/oci-nocg.cfg")
-    ADD+=("$ROOT/tests/vm/support/bench-oci-guest.sh:/test/bench")
+    ADD+=("$SCRIPT_DIR/bench/bench-oci-guest.sh:/test/bench")
     variants=(direct runc crun keel keel-exec keel-nocg keel-exec-nocg)
     log=$ROOT/target/vm/bench-oci-$kernel.log
     mkdir -p "$(dirname "$log")"

@@ -11,13 +11,14 @@
 #   --pid1-boots B    extra boots per kernel with a case's config given to keel as the
 #                     kernel's own PID 1 (default 2)
 #   --case-timeout T  seconds before a case counts as a hang (default 10)
-#   --no-save         do not copy failing cases into tests/vm/regressions/
+#   --no-save         do not copy failing cases into crates/keel/tests/vm/regressions/
 #
 # tools/vmfuzz generates the cases (valid, near-valid and mutated binary configs,
 # each with a payload that checks the described state from inside, and an expectation);
-# tests/vm/support/fuzz-runner.sh runs them in the guest, each as keel PID 1 of fresh
-# namespaces; tests/vm/support/fuzz-lib.sh judges the console. Every failing case is copied
-# to tests/vm/regressions/NAME/, which tests/vm/fuzz-regressions.sh replays in the VM suite.
+# tools/vmfuzz/guest/fuzz-runner.sh runs them in the guest, each as keel PID 1 of fresh
+# namespaces; tools/vmfuzz/guest/fuzz-lib.sh judges the console. Every failing case is
+# copied to crates/keel/tests/vm/regressions/NAME/, which
+# crates/keel/tests/vm/fuzz-regressions.sh replays in the VM suite.
 # Prints a summary per kernel; exits 0 when every case passed, 1 otherwise, 2 on usage or
 # build errors. Work files: target/vmfuzz/seed-S/.
 set -euo pipefail
@@ -26,8 +27,8 @@ PROG=fuzz-vm.sh
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 VM=$SCRIPT_DIR/vm.sh
-# shellcheck source=tests/vm/support/fuzz-lib.sh
-. "$ROOT/tests/vm/support/fuzz-lib.sh"
+# shellcheck source=tools/vmfuzz/guest/fuzz-lib.sh
+. "$ROOT/tools/vmfuzz/guest/fuzz-lib.sh"
 
 die() {
     echo "$PROG: error: $*" >&2
@@ -75,7 +76,7 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 work=$CARGO_TARGET_DIR/vmfuzz/seed-$seed
 rm -rf "$work"
 mkdir -p "$work/cases"
-fz_build_helper "$work/fuzz-ns" || die "cannot build tests/vm/support/fuzz-ns.c (cc -static)"
+fz_build_helper "$work/fuzz-ns" || die "cannot build tools/vmfuzz/guest/fuzz-ns.c (cc -static)"
 echo "$PROG: seed $seed: generating $cases cases (replay: scripts/fuzz-vm.sh --seed $seed --cases $cases)"
 "$CARGO_TARGET_DIR/release/vmfuzz" --seed "$seed" --cases "$cases" \
     --keel-gen "$CARGO_TARGET_DIR/release/keel-gen" --out "$work/cases" || die "the generator failed"
@@ -162,14 +163,14 @@ for k in "${kernels[@]}"; do
         failed=$((failed + 1))
         echo "FAIL $k $name $class $why"
         [[ $save == 1 ]] || continue
-        reg=$ROOT/tests/vm/regressions/$name
+        reg=$ROOT/crates/keel/tests/vm/regressions/$name
         mkdir -p "$reg"
         cp "$work/cases/$name"/{config.cfg,payload,userns,expect} "$reg/"
         [[ -f $work/cases/$name/config.toml ]] && cp "$work/cases/$name/config.toml" "$reg/"
         echo "kernel $k, seed $seed: $class $why" >>"$reg/found"
-        # Found as the kernel's PID 1: tests/vm/fuzz-pid1-regression.sh replays it.
+        # Found as the kernel's PID 1: crates/keel/tests/vm/fuzz-pid1-regression.sh replays it.
         [[ $why == pid1\ * ]] && touch "$reg/pid1"
-        echo "     saved as tests/vm/regressions/$name"
+        echo "     saved as crates/keel/tests/vm/regressions/$name"
     done <"$work/$k.verdicts"
 done
 echo "$failed failures"

@@ -56,7 +56,8 @@ step "VM tests: keel as PID 1 under QEMU"
 scripts/vm-tests.sh --kernel all
 
 # A fixed seed: a CI failure replays exactly (scripts/fuzz-vm.sh --seed 1 --cases 150), and
-# every failing case is saved under tests/vm/regressions/. Other seeds are for campaigns.
+# every failing case is saved under crates/keel/tests/vm/regressions/. Other seeds are for
+# campaigns.
 step "fuzz keel as PID 1 in VMs (seed 1, 150 cases per kernel)"
 scripts/fuzz-vm.sh --cases 150 --seed 1 --pid1-boots 1
 

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# scripts/vm-tests.sh: run every VM test case (tests/vm/*.sh) on each kernel with
-# scripts/vm.sh, then print a closing line "N passed, N failed".
+# scripts/vm-tests.sh: run every VM test case (crates/keel/tests/vm/*.sh) on each kernel
+# with scripts/vm.sh, then print a closing line "N passed, N failed".
 #
 # Usage: scripts/vm-tests.sh [--kernel 6.1|6.12|all] [--keel PATH | --stand-in] [--no-build]
 #                            [-j N] [CASE...]
 #   --kernel K   kernel(s) to test (default all = 6.1 and 6.12)
 #   --keel PATH  boot PATH as /sbin/keel instead of target/release/keel (implies --no-build)
-#   --stand-in   boot tests/vm/support/keel-standin.sh (busybox sh imitation of keel)
+#   --stand-in   boot crates/keel/tests/vm/support/keel-standin.sh (busybox sh imitation of keel)
 #   --no-build   skip `cargo build --release --bins` (keel, and keel-gen for configs)
 #   -j N         boots in parallel (default: 2 if the host has 2+ CPUs)
-#   CASE         case names (tests/vm/NAME.sh) or paths; default every tests/vm/*.sh
+#   CASE         case names (crates/keel/tests/vm/NAME.sh) or paths; default every case there
 #
 # Exit status: 0 when every case passed, 1 when any failed, 2 on a usage or build error.
 #
@@ -17,7 +17,7 @@
 #   DESCRIPTION     one line shown on failure
 #   KEEL_ARGS=(…)   keel's argv (default: (-- /test/workload) when WORKLOAD is set)
 #   WORKLOAD='…'    a busybox sh script, added at /test/workload (mode 0755)
-#   ADD=(HOST:GUEST …)  extra files; a relative HOST is relative to tests/vm/
+#   ADD=(HOST:GUEST …)  extra files; a relative HOST is relative to crates/keel/tests/vm/
 #   EXPECT_OUTCOME  status (default), panic, timeout or no-status (see scripts/vm.sh)
 #   EXPECT_STATUS   the workload status keel must report (required for outcome status)
 #   EXPECT_CONSOLE=(ERE …)  extended regexes that must each match a console line
@@ -34,7 +34,7 @@ PROG=vm-tests.sh
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 VM=$SCRIPT_DIR/vm.sh
-CASE_DIR=$ROOT/tests/vm
+CASE_DIR=$ROOT/crates/keel/tests/vm
 OUT=${KEEL_VM_CACHE:-$ROOT/target/vm}/tests
 
 usage() {

@@ -6,7 +6,7 @@
 # line) rather than build /init and /benchexec at the real root, move itself out of its
 # container's cgroup and enable controllers there.
 DESCRIPTION="keel in a cgroup namespace refuses a cgroup2 mount from outside it (root /..) and touches nothing"
-# shellcheck source=tests/vm/support/cgroup-lib.sh
+# shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
 . "$CASE_DIR/support/cgroup-lib.sh"
 cg_config ctr <<'EOF'
 [process]

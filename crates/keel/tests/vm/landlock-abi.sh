@@ -3,7 +3,7 @@
 # rules hold on both; the signal scope (ABI 6) holds on 6.12, and on 6.1 it is dropped with a
 # warning, or, for a required ruleset, keel refuses to start with one line naming the ABI.
 DESCRIPTION="landlock: filesystem rules on both kernels, ABI 6 scope enforced, dropped or refused by ABI"
-# shellcheck source=tests/vm/support/cgroup-lib.sh
+# shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
 . "$CASE_DIR/support/cgroup-lib.sh"
 for required in false true; do
     cg_config "scoped-$required" <<EOF

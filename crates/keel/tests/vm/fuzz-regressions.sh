@@ -1,11 +1,11 @@
 # shellcheck shell=bash disable=SC2034 # the variables are read by scripts/vm-tests.sh
-# Replays every case scripts/fuzz-vm.sh saved in tests/vm/regressions/ (one directory per
-# failing case: config.cfg, payload, userns, expect, and `found`, how it failed), in one
+# Replays every case scripts/fuzz-vm.sh saved in regressions/ beside this file (one directory
+# per failing case: config.cfg, payload, userns, expect, and `found`, how it failed), in one
 # boot, each as keel PID 1 of fresh namespaces, judged exactly as in the campaign
-# (tests/vm/support/fuzz-lib.sh). With no saved regression the boot still runs the runner.
-DESCRIPTION="the VM fuzzer's saved regressions (tests/vm/regressions/) still pass"
-# shellcheck source=tests/vm/support/fuzz-lib.sh
-. "$CASE_DIR/support/fuzz-lib.sh"
+# (tools/vmfuzz/guest/fuzz-lib.sh). With no saved regression the boot still runs the runner.
+DESCRIPTION="the VM fuzzer's saved regressions (crates/keel/tests/vm/regressions/) still pass"
+# shellcheck source=tools/vmfuzz/guest/fuzz-lib.sh
+. "$ROOT/tools/vmfuzz/guest/fuzz-lib.sh"
 FZ_TMP=$(mktemp -d "${TMPDIR:-/tmp}/keel-fz.XXXXXX")
 # shellcheck disable=SC2064 # expand now: the directory of this sourcing shell
 trap "rm -rf '$FZ_TMP'" EXIT

@@ -1,18 +1,19 @@
 # shellcheck shell=bash
-# Host-side helpers for the tests/vm/cgroup-*.sh cases and scripts/bench-cgroup.sh (sourced).
-# A case is sourced in a subshell of scripts/vm-tests.sh, so what these functions create
-# lives in one temp directory removed when that subshell exits.
+# Host-side helpers for the crates/keel/tests/vm/cgroup-*.sh cases and scripts/bench-cgroup.sh
+# (sourced). A case is sourced in a subshell of scripts/vm-tests.sh, so what these functions
+# create lives in one temp directory removed when that subshell exits.
 #
 #   cg_config NAME <<'EOF' … EOF   build the TOML on stdin with keel-gen into NAME.cfg (0644)
 #                                  and add it to the guest as /etc/keel/NAME.cfg
 #   cg_host_tools TOOL…            add host binaries (util-linux unshare, setpriv, …) with the
 #                                  shared libraries they need, as /opt/host/bin/TOOL: busybox's
 #                                  unshare has no --cgroup and its setpriv no --reuid
-#   cg_support FILE…               add tests/vm/support/FILE as /test/FILE (e.g. cgroup-tree.sh)
+#   cg_support FILE…               add FILE of this folder (crates/keel/tests/vm/support/) as
+#                                  /test/FILE (e.g. cgroup-tree.sh)
 #   cg_tree LOG                    the "TREE path|subtree_control|has-procs" lines of a console log
 
-CG_ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
-CG_SUPPORT=$CG_ROOT/tests/vm/support
+CG_SUPPORT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CG_ROOT=${ROOT:-$(cd "$CG_SUPPORT/../../../../.." && pwd)}
 CG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/keel-cg.XXXXXX")
 # shellcheck disable=SC2064 # expand now: the directory of this sourcing shell
 trap "rm -rf '$CG_TMP'" EXIT

@@ -1,8 +1,8 @@
 #!/bin/sh
 # BenchExec's own container init, as the VM's PID 1, to compare keel's BenchExec preset with:
-#   scripts/vm.sh run --keel tests/vm/support/benchexec-init.sh \
-#       --add tests/vm/support/benchexec-init.upstream.sh:/test/benchexec-init.upstream.sh -- PROGRAM ARGS…
-# (tests/vm/cgroup-benchexec.sh does this in its check()).
+#   scripts/vm.sh run --keel crates/keel/tests/vm/support/benchexec-init.sh \
+#       --add crates/keel/tests/vm/support/benchexec-init.upstream.sh:/test/benchexec-init.upstream.sh -- PROGRAM ARGS…
+# (crates/keel/tests/vm/cgroup-benchexec.sh does this in its check()).
 #
 # /test/benchexec-init.upstream.sh is init.sh from BenchExec's doc/benchexec-in-container.md,
 # byte for byte. This stand-in only adds what a container runtime gives that script:

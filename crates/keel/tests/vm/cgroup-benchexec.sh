@@ -2,9 +2,10 @@
 # keel's BenchExec preset in machine mode builds the cgroup tree BenchExec's init.sh builds:
 # keel and the workload in /init, every controller enabled in the root and in the empty
 # /benchexec. check() boots BenchExec's own init.sh (verbatim, as PID 1, through
-# tests/vm/support/benchexec-init.sh) with the same workload and compares the two trees.
+# crates/keel/tests/vm/support/benchexec-init.sh) with the same workload and compares the
+# two trees.
 DESCRIPTION="preset benchexec = BenchExec's init.sh: /init holds keel + workload, /benchexec empty with all controllers"
-# shellcheck source=tests/vm/support/cgroup-lib.sh
+# shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
 . "$CASE_DIR/support/cgroup-lib.sh"
 cg_config benchexec <<'EOF'
 [process]

@@ -1,6 +1,6 @@
 /* fuzz-ns [-u] -t SECONDS -r RESULT CGROUP PROGRAM [ARGS...]: run PROGRAM (keel) as PID 1
  * of fresh pid, mount and cgroup namespaces, as a container runtime would, for the guest
- * runner of scripts/fuzz-vm.sh (tests/vm/support/fuzz-runner.sh). Built with `cc -static`.
+ * runner of scripts/fuzz-vm.sh (tools/vmfuzz/guest/fuzz-runner.sh). Built with `cc -static`.
  *
  * The child moves itself into the cgroup directory CGROUP (so the new cgroup namespace is
  * rooted there, and everything the case creates stays under it), unshares the cgroup

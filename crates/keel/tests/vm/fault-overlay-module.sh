@@ -8,7 +8,7 @@
 DESCRIPTION="no overlay module: PID 1 seals from a memfd; sealed/ephemeral/persisted overlays fail with one ENODEV line, 125, nothing left"
 # The case runs in its own subshell of scripts/vm-tests.sh: the export reaches only its VM.
 export KEEL_VM_APPEND="${KEEL_VM_APPEND:-} module_blacklist=overlay"
-# shellcheck source=tests/vm/support/cgroup-lib.sh
+# shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
 . "$CASE_DIR/support/cgroup-lib.sh"
 cg_config sealed <<'EOF'
 [[mount]]

@@ -13,8 +13,8 @@ echo "$plus" >$cg/cgroup.subtree_control && mkdir $cg/bench && echo "$plus" >$cg
     { echo "bench: cannot enable the controllers"; exit 1; }
 # run DIR PROGRAM…: PROGRAM alone in DIR, in a new cgroup namespace rooted there, with cgroup2
 # mounted anew in a new mount namespace, as a container runtime starts a container's PID 1.
-# Every variant pays this wrapper: cgns-exec (tests/vm/support/cgns-exec.c) when the host
-# could build it, else sh + util-linux unshare + sh (slower and noisier under TCG).
+# Every variant pays this wrapper: cgns-exec (crates/keel/tests/vm/support/cgns-exec.c) when
+# the host could build it, else sh + util-linux unshare + sh (slower and noisier under TCG).
 if [ -x /test/cgns-exec ]; then
     wrapper="cgns-exec (static C): move, unshare, mount"
     run() { /test/cgns-exec "$@"; }

@@ -3,7 +3,7 @@
 # killer kills it (SIGKILL) inside its cgroup, and keel, in /init outside the limit, reports
 # status 137 and powers off.
 DESCRIPTION="a workload over memory.max 32M in its delegate is OOM-killed; keel reports 137"
-# shellcheck source=tests/vm/support/cgroup-lib.sh
+# shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
 . "$CASE_DIR/support/cgroup-lib.sh"
 cg_config oom <<'EOF2'
 [process]

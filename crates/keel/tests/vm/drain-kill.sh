@@ -17,7 +17,7 @@ EXPECT_CONSOLE=('drain-kill: straggler up' 'keel: workload exited with status 0'
 # The power-off comes after the 1 s grace (the straggler survived SIGTERM), and well before
 # keel's default grace would have ended had --grace been ignored.
 check() {
-    # shellcheck source=tests/vm/support/lib.sh
+    # shellcheck source=crates/keel/tests/vm/support/lib.sh
     . "$CASE_DIR/support/lib.sh"
     local d
     d=$(guest_seconds_between "$1" 'workload exits at uptime') || { echo "$d"; return 1; }

@@ -5,7 +5,7 @@
 # overlay on a size-limited tmpfs; and keel itself sealed, so /proc/1/exe is read-only.
 # The inner keel's status reaches the console through the outer one (one status line).
 DESCRIPTION="namespaces, sealed and ephemeral overlays, sealed keel, on each kernel's overlayfs"
-# shellcheck source=tests/vm/support/cgroup-lib.sh
+# shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
 . "$CASE_DIR/support/cgroup-lib.sh"
 cg_config sandbox <<'EOF2'
 [namespaces]

@@ -3,7 +3,7 @@
 # bounded fork bomb stops at pids.max = 16, and a memory hog in a subshell is OOM-killed at
 # memory.max = 32M while the workload (same cgroup) and keel (in /init) live on.
 DESCRIPTION="workload in delegate box: pids.max 16 stops a fork bomb, memory.max 32M OOM-kills a hog"
-# shellcheck source=tests/vm/support/cgroup-lib.sh
+# shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
 . "$CASE_DIR/support/cgroup-lib.sh"
 cg_config limits <<'EOF'
 [process]

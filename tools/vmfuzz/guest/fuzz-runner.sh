@@ -1,9 +1,9 @@
 #!/bin/sh
-# The guest side of scripts/fuzz-vm.sh (and tests/vm/fuzz-regressions.sh): the workload of
-# keel booted as the VM's init. Runs every case in /fuzz/cases/*/ in turn, each as keel PID 1
-# of fresh pid + mount + cgroup (+ user) namespaces (/fuzz/fuzz-ns), in a cgroup of its own
-# under /fuzz, with a per-case timeout (FZ_TIMEOUT seconds, default 10). For each case it
-# prints a block on the console that the host evaluates (tests/vm/support/fuzz-lib.sh):
+# The guest side of scripts/fuzz-vm.sh (and crates/keel/tests/vm/fuzz-regressions.sh): the
+# workload of keel booted as the VM's init. Runs every case in /fuzz/cases/*/ in turn, each
+# as keel PID 1 of fresh pid + mount + cgroup (+ user) namespaces (/fuzz/fuzz-ns), in a
+# cgroup of its own under /fuzz, with a per-case timeout (FZ_TIMEOUT seconds, default 10).
+# For each case it prints a block on the console that the host evaluates (fuzz-lib.sh):
 #   FZ-CASE NAME exit N | signal N | timeout     how keel ended
 #   FZ-ERR NAME LINE                              each line keel wrote on stderr
 #   FZ-OUT NAME FZ-RAN | FZ-FAIL ...              the payload's verdicts

@@ -3,7 +3,7 @@
 # plain child process (not PID 1) from its own cgroup, exits with 125 and says what is
 # wrong in one line. An optional controller that is missing only gets a warning.
 DESCRIPTION="cgroup errors: read-only cgroupfs, missing controllers, populated delegate, v1/hybrid, no cgroup2; optional warns"
-# shellcheck source=tests/vm/support/cgroup-lib.sh
+# shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
 . "$CASE_DIR/support/cgroup-lib.sh"
 cg_config good <<'EOF'
 [cgroup]

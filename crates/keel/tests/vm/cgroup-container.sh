@@ -6,7 +6,7 @@
 # /benchexec there, which are /ctr/init and /ctr/benchexec outside.
 # busybox's unshare has no --cgroup: the host's util-linux unshare is borrowed (cg_host_tools).
 DESCRIPTION="keel as PID 1 of pid+mount+cgroup namespaces mounts cgroup2 and builds the BenchExec tree in its view"
-# shellcheck source=tests/vm/support/cgroup-lib.sh
+# shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
 . "$CASE_DIR/support/cgroup-lib.sh"
 cg_config ctr <<'EOF'
 [process]

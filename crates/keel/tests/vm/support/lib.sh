@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers for tests/vm/*.sh check() functions (sourced by the cases that need them).
+# Helpers for crates/keel/tests/vm/*.sh check() functions (sourced by the cases that need them).
 
 # guest_seconds_between LOG START_RE: seconds (guest clock) between the uptime printed by the
 # workload on a console line matching "START_RE <uptime>" and the kernel's

@@ -17,7 +17,7 @@ EXPECT_STATUS=0
 EXPECT_CONSOLE=('drain-term: straggler up' 'drain-term: straggler got SIGTERM' 'keel: workload exited with status 0')
 
 check() {
-    # shellcheck source=tests/vm/support/lib.sh
+    # shellcheck source=crates/keel/tests/vm/support/lib.sh
     . "$CASE_DIR/support/lib.sh"
     local d
     d=$(guest_seconds_between "$1" 'workload exits at uptime') || { echo "$d"; return 1; }

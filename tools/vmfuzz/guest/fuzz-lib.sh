@@ -1,9 +1,10 @@
 # shellcheck shell=bash
-# Host side of the VM fuzzer, shared by scripts/fuzz-vm.sh and tests/vm/fuzz-regressions.sh
-# (sourced). A case directory is what examples/vmfuzz.rs writes (config.cfg, payload,
-# userns, expect); the guest runner is tests/vm/support/fuzz-runner.sh.
+# Host side of the VM fuzzer, shared by scripts/fuzz-vm.sh and the VM cases
+# crates/keel/tests/vm/fuzz-regressions.sh and fuzz-pid1-regression.sh (sourced). A case
+# directory is what tools/vmfuzz writes (config.cfg, payload, userns, expect); the
+# guest runner is fuzz-runner.sh beside this file (tools/vmfuzz/guest/).
 #
-#   fz_build_helper OUT          build tests/vm/support/fuzz-ns.c statically into OUT
+#   fz_build_helper OUT          build tools/vmfuzz/guest/fuzz-ns.c statically into OUT
 #   fz_adds CASES HELPER         the HOST:GUEST files of one runner boot (scripts/vm.sh --add)
 #   fz_evaluate LOG CASES        one verdict line per case of CASES found in the console LOG:
 #                                "NAME CLASS why", CLASS one of ok, error (a documented
@@ -12,14 +13,14 @@
 #   fz_evaluate_pid1 RESULT CASE the verdict of a boot with the case's keel as the kernel's
 #                                PID 1 (scripts/vm.sh --result file)
 
-FZ_SUPPORT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+FZ_GUEST=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 fz_build_helper() {
-    cc -static -O2 -s -o "$1" "$FZ_SUPPORT/fuzz-ns.c"
+    cc -static -O2 -s -o "$1" "$FZ_GUEST/fuzz-ns.c"
 }
 
 fz_adds() {
-    printf '%s\n' "$1:/fuzz/cases" "$FZ_SUPPORT/fuzz-runner.sh:/fuzz/runner" "$2:/fuzz/fuzz-ns"
+    printf '%s\n' "$1:/fuzz/cases" "$FZ_GUEST/fuzz-runner.sh:/fuzz/runner" "$2:/fuzz/fuzz-ns"
 }
 
 # fz_expect CASE KEY: a value of CASE/expect.

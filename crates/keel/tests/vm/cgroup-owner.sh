@@ -6,7 +6,7 @@
 # enabling controllers, setting a limit. Also: a delegate without the memory controller
 # lacks some listed files (memory.oom.group): keel skips them without a word.
 DESCRIPTION="owner = 1000:1000: delegate dir + /sys/kernel/cgroup/delegate files chowned, limits not; uid 1000 can use it"
-# shellcheck source=tests/vm/support/cgroup-lib.sh
+# shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
 . "$CASE_DIR/support/cgroup-lib.sh"
 cg_config owner <<'EOF'
 [process]
