@@ -36,73 +36,43 @@
 set -euo pipefail
 
 PROG=bench-cgroup.sh
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
-VM=$SCRIPT_DIR/vm.sh
+# shellcheck source=scripts/lib/bench.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bench.sh"
 
-die() {
-    echo "$PROG: error: $*" >&2
-    exit 2
-}
-
-kernel=6.12 iterations=200 keel="" build=1 mount_opts=""
-while [[ $# -gt 0 ]]; do
+n=200 mount_opts=""
+bench_flag() {
     case $1 in
-    --kernel) [[ $# -ge 2 ]] || die "--kernel needs a value"; kernel=$2; shift 2 ;;
-    -n) [[ $# -ge 2 ]] || die "-n needs a number"; iterations=$2; shift 2 ;;
-    --keel) [[ $# -ge 2 ]] || die "--keel needs a path"; keel=$(realpath "$2"); shift 2 ;;
-    --no-build) build=0; shift ;;
-    --favordynmods) mount_opts=favordynmods; shift ;;
-    -h | --help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument '$1' (see --help)" ;;
+    --favordynmods) mount_opts=favordynmods ;;
+    *) return 1 ;;
     esac
-done
-[[ $kernel == 6.1 || $kernel == 6.12 ]] || die "--kernel is 6.1 or 6.12"
-[[ $iterations =~ ^[1-9][0-9]*$ ]] || die "-n wants a positive number"
-if [[ $build -eq 1 ]]; then
-    (cd "$ROOT" && cargo build --release --bins) || die "cargo build --release --bins failed"
-fi
-[[ -n $keel ]] || keel=$ROOT/target/release/keel
-[[ -x $keel ]] || die "no keel at $keel"
+}
+bench_options 2,13 "$@"
+bench_keel
 
 ADD=()
-CASE_DIR=$ROOT/crates/keel/tests/vm
 # shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
-. "$CASE_DIR/support/cgroup-lib.sh"
+. "$VM_SUPPORT/cgroup-lib.sh"
 cg_config benchexec <<'EOF'
 [cgroup]
 preset = "benchexec"
 EOF
 # The wrapper every variant pays: a static helper when the host can build one (cc, libc.a),
 # else the host's util-linux unshare (busybox's has no --cgroup) with its libraries.
-if cc -static -O2 -s -o "$CG_TMP/cgns-exec" "$CASE_DIR/support/cgns-exec.c" 2>"$CG_TMP/cc.err"; then
+if cc -static -O2 -s -o "$CG_TMP/cgns-exec" "$VM_SUPPORT/cgns-exec.c" 2>"$CG_TMP/cc.err"; then
     ADD+=("$CG_TMP/cgns-exec:/test/cgns-exec")
 else
-    echo "$PROG: note: cannot build crates/keel/tests/vm/support/cgns-exec.c ($(head -n1 "$CG_TMP/cc.err")); using util-linux unshare" >&2
+    say "note: cannot build crates/keel/tests/vm/support/cgns-exec.c ($(head -n1 "$CG_TMP/cc.err")); using util-linux unshare"
     cg_host_tools unshare
 fi
-ADD+=("$CASE_DIR/support/benchexec-init.upstream.sh:/test/benchexec-init.upstream.sh")
-
-ADD+=("$SCRIPT_DIR/bench/bench-cgroup-guest.sh:/test/bench")
+ADD+=("$VM_SUPPORT/benchexec-init.upstream.sh:/test/benchexec-init.upstream.sh")
 
 log=$ROOT/target/vm/bench-cgroup-$kernel${mount_opts:+-$mount_opts}.log
-mkdir -p "$(dirname "$log")"
-args=()
-for a in "${ADD[@]}"; do args+=(--add "$a"); done
-echo "$PROG: one boot of kernel $kernel, $iterations iterations of 7 variants (log ${log#"$ROOT"/})" >&2
-rc=0
-# tsc=reliable: under TCG the kernel's clocksource watchdog soon marks the TSC unstable and
-# falls back to jiffies (4 ms steps); the TSC is the host's clock, fine to measure with.
-KEEL_VM_APPEND="${KEEL_VM_APPEND:-} tsc=reliable" "$VM" run --kernel "$kernel" --keel "$keel" --mem 512 --timeout $((120 + iterations * 3)) \
-    --log "$log" "${args[@]}" -- -- /test/bench "$iterations" $mount_opts || rc=$?
-if [[ $rc -ne 0 ]]; then
-    tr -d '\r' <"$log" | grep -v '^\[' | tail -n 20 >&2
-    die "the benchmark VM failed (vm.sh exit $rc)"
-fi
+# shellcheck disable=SC2086 # no mount option, or one word
+bench_boot "$log" 512 $((120 + n * 3)) 7 "$n" $mount_opts
 tr -d '\r' <"$log" | grep -A6 '^bench: stderr' >&2 || true
 tr -d '\r' <"$log" | grep '^bench: .* iteration [0-9]*:' | head -n 5 >&2 || true
 
-tr -d '\r' <"$log" | awk -v kernel="$kernel${mount_opts:+, cgroup2 mounted with $mount_opts}" -v release="$(cat "$ROOT/target/vm/kernel-$kernel/release" 2>/dev/null)" '
+tr -d '\r' <"$log" | awk -v kernel="$kernel${mount_opts:+, cgroup2 mounted with $mount_opts}" -v release="$(bench_release)" '
     function q(a, b) { return b > 0 ? sprintf("%.1fx", a / b) : "n/a (below the noise)" }
     function ratio(a, b, what) {
         printf "| %s / %s: %s | %.2fx | %s | %s |\n", a, b, what, mean[a] / mean[b],

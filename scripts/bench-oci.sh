@@ -28,43 +28,26 @@
 set -euo pipefail
 
 PROG=bench-oci.sh
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
-VM=$SCRIPT_DIR/vm.sh
+# shellcheck source=scripts/lib/bench.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bench.sh"
 
-say() { echo "$PROG: $*" >&2; }
-die() {
-    echo "$PROG: error: $*" >&2
-    exit 2
-}
-
-kernel=6.12 n=100 keel="" build=1 host=1 vm=1
+n=100 host=1 vm=1
 cmdline="scripts/bench-oci.sh $*"
-while [[ $# -gt 0 ]]; do
+bench_flag() {
     case $1 in
-    --kernel) [[ $# -ge 2 ]] || die "--kernel needs a value"; kernel=$2; shift 2 ;;
-    -n) [[ $# -ge 2 ]] || die "-n needs a number"; n=$2; shift 2 ;;
-    --keel) [[ $# -ge 2 ]] || die "--keel needs a path"; keel=$(realpath "$2"); shift 2 ;;
-    --no-build) build=0; shift ;;
-    --no-host) host=0; shift ;;
-    --no-vm) vm=0; shift ;;
-    -h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument '$1' (see --help)" ;;
+    --no-host) host=0 ;;
+    --no-vm) vm=0 ;;
+    *) return 1 ;;
     esac
-done
-[[ $kernel == 6.1 || $kernel == 6.12 ]] || die "--kernel is 6.1 or 6.12"
-[[ $n =~ ^[1-9][0-9]*$ ]] || die "-n wants a positive number"
+}
+bench_options 2,16 "$@"
 [[ $(id -u) == 0 ]] || die "needs root (runc, crun and keel set up namespaces and mounts)"
 for t in runc crun jq cc; do
     command -v "$t" >/dev/null || die "$t not found"
 done
 [[ $host -eq 0 ]] || command -v hyperfine >/dev/null || die "hyperfine not found (scripts/setup.sh --bench), or --no-host"
-if [[ $build -eq 1 ]]; then
-    (cd "$ROOT" && cargo build --release --bins) || die "cargo build --release --bins failed"
-fi
-[[ -n $keel ]] || keel=$ROOT/target/release/keel
+bench_keel
 keel_gen=$(dirname "$keel")/keel-gen
-[[ -x $keel ]] || die "no keel at $keel"
 [[ -x $keel_gen ]] || die "no keel-gen next to $keel"
 
 out_dir=$ROOT/target/bench
@@ -81,7 +64,7 @@ if [[ $(file -L "$bb") != *static* && -x /bin/busybox ]]; then bb=/bin/busybox; 
 cp "$bb" "$bundle/rootfs/bin/busybox"
 for a in sh cat ls echo sleep; do ln -s busybox "$bundle/rootfs/bin/$a"; done
 cc -static -nostdlib -no-pie -O2 -s -fno-stack-protector -fno-asynchronous-unwind-tables \
-    -o "$bundle/rootfs/bin/true" "$ROOT/crates/keel/tests/vm/support/oci-stamp.c" || die "cannot build oci-stamp.c"
+    -o "$bundle/rootfs/bin/true" "$VM_SUPPORT/oci-stamp.c" || die "cannot build oci-stamp.c"
 (cd "$bundle" && runc spec) || die "runc spec failed"
 # The limits make every runtime create, fill and remove a cgroup with three controllers'
 # files written: what a container engine asks for, and what keel's [cgroup] section is for.
@@ -150,31 +133,18 @@ vm_md=""
 if [[ $vm -eq 1 ]]; then
     ADD=()
     # shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
-    . "$ROOT/crates/keel/tests/vm/support/cgroup-lib.sh"
+    . "$VM_SUPPORT/cgroup-lib.sh"
     # runc and crun are dynamic: they go in with their shared libraries, as /opt/host/bin/.
     cg_host_tools runc crun
     # The bundle keeps its host path, so that config.json's relative root and keel's
     # absolute one (from-oci resolves it against the bundle) both hold in the guest.
     ADD+=("$bundle:$bundle" "$work/oci.cfg:/etc/keel/oci.cfg" "$work/oci-nocg.cfg:/etc/keel/oci-nocg.cfg")
-    ADD+=("$SCRIPT_DIR/bench/bench-oci-guest.sh:/test/bench")
     variants=(direct runc crun keel keel-exec keel-nocg keel-exec-nocg)
     log=$ROOT/target/vm/bench-oci-$kernel.log
-    mkdir -p "$(dirname "$log")"
-    args=()
-    for a in "${ADD[@]}"; do args+=(--add "$a"); done
-    say "one boot of kernel $kernel, $n iterations of ${#variants[@]} variants (log ${log#"$ROOT"/})"
-    rc=0
-    # tsc=reliable: under TCG the clocksource watchdog soon marks the TSC unstable and the
-    # guest falls back to jiffies (4 ms steps); the TSC is the host's clock, fine to measure.
-    KEEL_VM_APPEND="${KEEL_VM_APPEND:-} tsc=reliable" "$VM" run --kernel "$kernel" --keel "$keel" --mem 1024 \
-        --timeout $((180 + n * ${#variants[@]} * 2)) --log "$log" "${args[@]}" -- \
-        -- /test/bench "$n" "$bundle" "$leaf" "${variants[@]}" || rc=$?
-    if [[ $rc -ne 0 ]]; then
-        tr -d '\r' <"$log" | grep -v '^\[' | tail -n 30 >&2
-        die "the benchmark VM failed (vm.sh exit $rc)"
-    fi
+    bench_boot "$log" 1024 $((180 + n * ${#variants[@]} * 2)) ${#variants[@]} \
+        "$n" "$bundle" "$leaf" "${variants[@]}"
     tr -d '\r' <"$log" | grep -E '^(CHECK|bench:)' >&2 || true
-    vm_md=$(tr -d '\r' <"$log" | awk -v kernel="$kernel" -v release="$(cat "$ROOT/target/vm/kernel-$kernel/release" 2>/dev/null)" '
+    vm_md=$(tr -d '\r' <"$log" | awk -v kernel="$kernel" -v release="$(bench_release)" '
         /^BENCH [^ ]+ [a-z0-9]+ / { v = $2; m = $3; if (!(v in seen)) { seen[v] = 1; order[++n] = v }
             mean[v, m] = $4 / 1000; med[v, m] = $5 / 1000; min[v, m] = $6 / 1000; count = $7 }
         /^BENCH-FAILED / { failed = $2 }
