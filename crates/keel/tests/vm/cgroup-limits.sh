@@ -5,17 +5,7 @@
 DESCRIPTION="workload in delegate box: pids.max 16 stops a fork bomb, memory.max 32M OOM-kills a hog"
 # shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
 . "$CASE_DIR/support/cgroup-lib.sh"
-cg_config limits <<'EOF'
-[process]
-args = ["/test/workload"]
-[cgroup]
-workload = "box"
-[[cgroup.delegate]]
-path = "box"
-enable_controllers = false
-[cgroup.limits]
-"box" = { "pids.max" = 16, "memory.max" = "32M" }
-EOF
+cg_box_config limits '["/test/workload"]' '{ "pids.max" = 16, "memory.max" = "32M" }'
 KEEL_ARGS=(-c /etc/keel/limits.cfg)
 WORKLOAD='#!/bin/sh
 bad=0

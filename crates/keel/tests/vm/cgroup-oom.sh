@@ -5,17 +5,8 @@
 DESCRIPTION="a workload over memory.max 32M in its delegate is OOM-killed; keel reports 137"
 # shellcheck source=crates/keel/tests/vm/support/cgroup-lib.sh
 . "$CASE_DIR/support/cgroup-lib.sh"
-cg_config oom <<'EOF2'
-[process]
-args = ["/bin/sh", "-c", "echo cgroup-oom: hog in $(cat /proc/self/cgroup), memory.max $(cat /sys/fs/cgroup/box/memory.max); x=0123456789abcdef; while :; do x=$x$x; done"]
-[cgroup]
-workload = "box"
-[[cgroup.delegate]]
-path = "box"
-enable_controllers = false
-[cgroup.limits]
-"box" = { "memory.max" = "32M" }
-EOF2
+cg_box_config oom '["/bin/sh", "-c", "echo cgroup-oom: hog in $(cat /proc/self/cgroup), memory.max $(cat /sys/fs/cgroup/box/memory.max); x=0123456789abcdef; while :; do x=$x$x; done"]' \
+    '{ "memory.max" = "32M" }'
 KEEL_ARGS=(-c /etc/keel/oom.cfg)
 EXPECT_STATUS=137
 EXPECT_CONSOLE=('cgroup-oom: hog in 0::/box, memory.max 33554432' 'Memory cgroup out of memory: Killed process'

@@ -5,6 +5,9 @@
 #
 #   cg_config NAME <<'EOF' … EOF   build the TOML on stdin with keel-gen into NAME.cfg (0644)
 #                                  and add it to the guest as /etc/keel/NAME.cfg
+#   cg_box_config NAME ARGS LIMITS cg_config of a workload (process.args ARGS, a TOML array)
+#                                  run in the delegate "box", its controllers not enabled,
+#                                  with the [cgroup.limits] LIMITS (a TOML inline table)
 #   cg_host_tools TOOL…            add host binaries (util-linux unshare, setpriv, …) with the
 #                                  shared libraries they need, as /opt/host/bin/TOOL: busybox's
 #                                  unshare has no --cgroup and its setpriv no --reuid
@@ -29,6 +32,21 @@ cg_config() {
     }
     chmod 0644 "$CG_TMP/$name.cfg" # keel refuses group/other-writable configs
     ADD+=("$CG_TMP/$name.cfg:/etc/keel/$name.cfg")
+}
+
+# Unquoted here-document: $2 and $3 are put in as they are, never expanded again.
+cg_box_config() {
+    cg_config "$1" <<EOF
+[process]
+args = $2
+[cgroup]
+workload = "box"
+[[cgroup.delegate]]
+path = "box"
+enable_controllers = false
+[cgroup.limits]
+"box" = $3
+EOF
 }
 
 cg_host_tools() {
