@@ -115,3 +115,8 @@ pub fn list(strings: Strings<'_>, field: &str) -> Result<Option<List>, String> {
         .collect();
     Ok(Some(unspanned(items?)))
 }
+
+/// The value of an optional spanned field, without its position.
+pub fn value<T: Copy>(field: &Option<Spanned<T>>) -> Option<T> {
+    field.as_ref().map(|value| *value.get_ref())
+}

@@ -1,0 +1,158 @@
+//! The TOML schema `build` reads and `inspect` prints (documented by `examples/*.toml`), and
+//! its translation to and from `keel_wire::Config`. Names follow the OCI runtime spec's
+//! `process` where it has one (`args`, `env`, `cwd`).
+//!
+//! The checks here are the host's: besides what keel itself would refuse, they catch
+//! duplicates and contradictions, and point at the line and column to fix. `[cgroup]`, with
+//! its preset and its kernel rules, is in `cgroup.rs`; `[namespaces]` in `namespaces.rs`;
+//! `[mounts]` and `[[mount]]` in `mounts.rs`; `[process]` in `process.rs` (its privileges in
+//! `security.rs` and `seccomp/`); `[supervision]` in `supervision.rs`.
+
+mod process;
+mod supervision;
+
+use keel_wire::{Config, NamespaceSet, Process, Supervision};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::cgroup::{CgroupTable, CompiledCgroup};
+use crate::field::unspanned;
+use crate::landlock::{CompiledLandlock, LandlockTable};
+use crate::mounts::{self, CompiledMounts, MountTable, MountsTable};
+use crate::namespaces::{CompiledNamespaces, NamespacesTable};
+use crate::source::Source;
+
+use process::CompiledProcess;
+use supervision::CompiledSupervision;
+
+pub use process::ProcessTable;
+pub use supervision::SupervisionTable;
+
+/// A keel.toml file.
+#[derive(Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    process: Option<ProcessTable>,
+    supervision: Option<SupervisionTable>,
+    cgroup: Option<CgroupTable>,
+    namespaces: Option<Spanned<NamespacesTable>>,
+    mounts: Option<MountsTable>,
+    mount: Option<Vec<Spanned<MountTable>>>,
+    landlock: Option<Spanned<LandlockTable>>,
+}
+
+/// The bytes a `wire::Config` borrows, compiled from a document.
+#[derive(Default)]
+pub struct Compiled {
+    process: CompiledProcess,
+    supervision: CompiledSupervision,
+    cgroup: Option<CompiledCgroup>,
+    namespaces: Option<CompiledNamespaces>,
+    mounts: Option<CompiledMounts>,
+    landlock: Option<CompiledLandlock>,
+}
+
+impl Compiled {
+    /// What the document asks for that keel will not do, one line each, for the user.
+    pub fn warnings(&self) -> &[String] {
+        self.process.warnings()
+    }
+
+    pub fn config(&self) -> Config<'_> {
+        Config {
+            process: self.process.config(),
+            supervision: self.supervision.config(),
+            cgroup: self.cgroup.as_ref().map(CompiledCgroup::config),
+            namespaces: self.namespaces.as_ref().map(CompiledNamespaces::config),
+            mounts: self.mounts.as_ref().map(CompiledMounts::config),
+            landlock: self.landlock.as_ref().map(CompiledLandlock::config),
+        }
+    }
+}
+
+impl Document {
+    /// Checks the document and compiles it for `wire::encode`.
+    pub fn compile(&self, source: &Source) -> Result<Compiled, String> {
+        let mut compiled = Compiled::default();
+        if let Some(process) = &self.process {
+            compiled.process = process.compile(source)?;
+        }
+        if let Some(supervision) = &self.supervision {
+            compiled.supervision = supervision.compile(source)?;
+        }
+        compiled.cgroup = self
+            .cgroup
+            .as_ref()
+            .map(|cgroup| cgroup.compile(source))
+            .transpose()?;
+        compiled.namespaces = self
+            .namespaces
+            .as_ref()
+            .map(|namespaces| namespaces.get_ref().compile(source))
+            .transpose()?;
+        if self.mounts.is_some() || self.mount.is_some() {
+            self.check_mount_namespace(source, compiled.namespaces.as_ref())?;
+            let entries = self.mount.as_deref().unwrap_or_default();
+            compiled.mounts = Some(mounts::compile(source, self.mounts.as_ref(), entries)?);
+        }
+        compiled.landlock = self
+            .landlock
+            .as_ref()
+            .map(|landlock| landlock.get_ref().compile(source, landlock.span()))
+            .transpose()?;
+        Ok(compiled)
+    }
+
+    /// With `[namespaces]`, the mounts need a new mount namespace, or they would land in the
+    /// host's mount table. Without it, keel makes a mount namespace for them itself.
+    fn check_mount_namespace(
+        &self,
+        source: &Source,
+        namespaces: Option<&CompiledNamespaces>,
+    ) -> Result<(), String> {
+        let (Some(table), Some(compiled)) = (&self.namespaces, namespaces) else {
+            return Ok(());
+        };
+        if compiled.config().unshare.contains(NamespaceSet::MOUNT) {
+            return Ok(());
+        }
+        let span = table.get_ref().unshare_span().unwrap_or(table.span());
+        Err(source.error(
+            span,
+            "[namespaces] unshare lacks \"mount\", which the mounts need: add \"mount\" so the mounts stay out of the host's mount table",
+        ))
+    }
+
+    /// The document that compiles to `config`: what `inspect` prints.
+    pub fn from_config(config: &Config<'_>) -> Result<Document, String> {
+        let (process, supervision) = (&config.process, &config.supervision);
+        let (mounts, mount) = match &config.mounts {
+            Some(view) => mounts::from_wire(view)?,
+            None => (None, None),
+        };
+        Ok(Document {
+            process: (*process != Process::default())
+                .then(|| ProcessTable::from_wire(process))
+                .transpose()?,
+            supervision: (*supervision != Supervision::default())
+                .then(|| SupervisionTable::from_wire(supervision)),
+            cgroup: config
+                .cgroup
+                .as_ref()
+                .map(CgroupTable::from_wire)
+                .transpose()?,
+            namespaces: config
+                .namespaces
+                .as_ref()
+                .map(|namespaces| NamespacesTable::from_wire(namespaces).map(unspanned))
+                .transpose()?,
+            mounts,
+            mount,
+            landlock: config
+                .landlock
+                .as_ref()
+                .map(|landlock| LandlockTable::from_wire(landlock).map(unspanned))
+                .transpose()?,
+        })
+    }
+}
