@@ -30,34 +30,34 @@ use crate::source::Source;
 const BENCHEXEC: &str = "benchexec";
 
 /// `[cgroup.limits]`: for each cgroup, its files and their values.
-type LimitsTable = Pairs<Spanned<String>, FileValues>;
-type FileValues = Pairs<Spanned<String>, Spanned<Value>>;
+pub type LimitsTable = Pairs<Spanned<String>, FileValues>;
+pub type FileValues = Pairs<Spanned<String>, Spanned<Value>>;
 
 /// `[cgroup]`. Spanned fields are the ones an error may point at.
 #[derive(Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CgroupTable {
-    preset: Option<Spanned<String>>,
+    pub preset: Option<Spanned<String>>,
     /// With the preset: the owner of its delegate, which makes it the non-root form.
-    owner: Option<Spanned<String>>,
-    root: Option<Spanned<String>>,
-    mount: Option<bool>,
-    leaf: Option<Spanned<String>>,
-    controllers: Option<List>,
-    optional: Option<List>,
-    workload: Option<Spanned<String>>,
-    delegate: Option<Vec<DelegateTable>>,
+    pub owner: Option<Spanned<String>>,
+    pub root: Option<Spanned<String>>,
+    pub mount: Option<bool>,
+    pub leaf: Option<Spanned<String>>,
+    pub controllers: Option<List>,
+    pub optional: Option<List>,
+    pub workload: Option<Spanned<String>>,
+    pub delegate: Option<Vec<DelegateTable>>,
     /// `cgroup = { file = value, … }`, in the order written: keel applies them in order.
-    limits: Option<LimitsTable>,
+    pub limits: Option<LimitsTable>,
 }
 
 /// `[[cgroup.delegate]]`.
 #[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct DelegateTable {
-    path: Spanned<String>,
-    owner: Option<Spanned<String>>,
-    enable_controllers: Option<Spanned<bool>>,
+pub struct DelegateTable {
+    pub path: Spanned<String>,
+    pub owner: Option<Spanned<String>>,
+    pub enable_controllers: Option<Spanned<bool>>,
 }
 
 impl DelegateTable {
@@ -487,7 +487,7 @@ fn limit_value(source: &Source, value: &Spanned<Value>) -> Result<CString, Strin
 
 /// A TOML table as its pairs, in the order written (toml's `preserve_order` keeps it).
 #[derive(Clone)]
-struct Pairs<K, V>(Vec<(K, V)>);
+pub struct Pairs<K, V>(pub Vec<(K, V)>);
 
 impl<K, V> Default for Pairs<K, V> {
     fn default() -> Self {

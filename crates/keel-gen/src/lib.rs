@@ -100,8 +100,8 @@ pub struct FromOci {
 /// relative paths (root.path, bind sources) are relative to `bundle`.
 pub fn from_oci(json: &[u8], name: &str, bundle: &std::path::Path) -> Result<FromOci, String> {
     let conversion = oci::convert(json, bundle).map_err(|e| format!("{name}: {e}"))?;
-    let text =
-        toml::to_string(&conversion.toml).map_err(|e| format!("{name}: cannot write TOML: {e}"))?;
+    let text = toml::to_string(&conversion.document)
+        .map_err(|e| format!("{name}: cannot write TOML: {e}"))?;
     Ok(FromOci {
         source: Source {
             name: format!("the TOML made from {name}"),

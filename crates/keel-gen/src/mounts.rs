@@ -48,28 +48,28 @@ const ATTR_WORDS: &str =
     "ro, nosuid, nodev, noexec, relatime, noatime, strictatime, nodiratime, nosymfollow";
 
 /// `[mounts]`: settings for the whole view.
-#[derive(Default, Deserialize, Serialize)]
+#[derive(Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MountsTable {
-    root: Option<Spanned<String>>,
-    masked: Option<List>,
-    readonly: Option<List>,
-    root_readonly: Option<Spanned<bool>>,
+    pub root: Option<Spanned<String>>,
+    pub masked: Option<List>,
+    pub readonly: Option<List>,
+    pub root_readonly: Option<Spanned<bool>>,
 }
 
 /// `[[mount]]`, an OCI `mounts[]` entry.
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MountTable {
-    destination: Spanned<String>,
+    pub destination: Spanned<String>,
     #[serde(rename = "type")]
-    kind: Spanned<String>,
-    source: Option<Spanned<String>>,
-    options: Option<List>,
-    lower: Option<List>,
-    upper: Option<Spanned<String>>,
-    work: Option<Spanned<String>>,
-    size: Option<Spanned<String>>,
+    pub kind: Spanned<String>,
+    pub source: Option<Spanned<String>>,
+    pub options: Option<List>,
+    pub lower: Option<List>,
+    pub upper: Option<Spanned<String>>,
+    pub work: Option<Spanned<String>>,
+    pub size: Option<Spanned<String>>,
 }
 
 /// The bytes a `wire::Mounts` borrows.

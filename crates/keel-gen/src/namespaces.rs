@@ -30,43 +30,43 @@ const NAMES: [(&str, u32); 8] = [
 /// (kernel/time/namespace.c), about 146 years.
 const MAX_OFFSET_SECS: i64 = i64::MAX / 1_000_000_000 / 2;
 
-type Mappings = Spanned<Vec<Spanned<Mapping>>>;
+pub type Mappings = Spanned<Vec<Spanned<Mapping>>>;
 
 /// `[namespaces]`. Spanned fields are the ones an error may point at.
-#[derive(Default, Deserialize, Serialize)]
+#[derive(Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NamespacesTable {
-    unshare: Option<List>,
-    setgroups: Option<Spanned<String>>,
-    hostname: Option<Spanned<String>>,
-    domainname: Option<Spanned<String>>,
-    uid_mappings: Option<Mappings>,
-    gid_mappings: Option<Mappings>,
-    time_offsets: Option<Spanned<TimeOffsetsTable>>,
+    pub unshare: Option<List>,
+    pub setgroups: Option<Spanned<String>>,
+    pub hostname: Option<Spanned<String>>,
+    pub domainname: Option<Spanned<String>>,
+    pub uid_mappings: Option<Mappings>,
+    pub gid_mappings: Option<Mappings>,
+    pub time_offsets: Option<Spanned<TimeOffsetsTable>>,
 }
 
 /// An entry of `uid_mappings` or `gid_mappings` (OCI `linux.uidMappings`).
-#[derive(Deserialize, Serialize)]
+#[derive(PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct Mapping {
-    container_id: Spanned<i64>,
-    host_id: Spanned<i64>,
-    size: Spanned<i64>,
+pub struct Mapping {
+    pub container_id: Spanned<i64>,
+    pub host_id: Spanned<i64>,
+    pub size: Spanned<i64>,
 }
 
 /// `[namespaces.time_offsets]` (OCI `linux.timeOffsets`).
-#[derive(Default, Deserialize, Serialize)]
+#[derive(Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct TimeOffsetsTable {
-    monotonic: Option<Spanned<Offset>>,
-    boottime: Option<Spanned<Offset>>,
+pub struct TimeOffsetsTable {
+    pub monotonic: Option<Spanned<Offset>>,
+    pub boottime: Option<Spanned<Offset>>,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct Offset {
-    secs: Spanned<i64>,
-    nanosecs: Option<Spanned<i64>>,
+pub struct Offset {
+    pub secs: Spanned<i64>,
+    pub nanosecs: Option<Spanned<i64>>,
 }
 
 /// The bytes a `wire::Namespaces` borrows.

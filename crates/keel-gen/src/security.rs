@@ -83,22 +83,22 @@ pub const RLIMITS: [&str; wire::MAX_RLIMITS] = [
 #[derive(Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserTable {
-    uid: Option<Spanned<i64>>,
-    gid: Option<Spanned<i64>>,
-    additional_gids: Option<Spanned<Vec<Spanned<i64>>>>,
+    pub uid: Option<Spanned<i64>>,
+    pub gid: Option<Spanned<i64>>,
+    pub additional_gids: Option<Spanned<Vec<Spanned<i64>>>>,
     /// An octal string such as `"0022"`, or a number as in OCI's JSON.
-    umask: Option<Spanned<Value>>,
+    pub umask: Option<Spanned<Value>>,
 }
 
 /// `[process.capabilities]` (OCI `process.capabilities`); an absent set is empty.
 #[derive(Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CapabilitiesTable {
-    bounding: Option<List>,
-    effective: Option<List>,
-    permitted: Option<List>,
-    inheritable: Option<List>,
-    ambient: Option<List>,
+    pub bounding: Option<List>,
+    pub effective: Option<List>,
+    pub permitted: Option<List>,
+    pub inheritable: Option<List>,
+    pub ambient: Option<List>,
 }
 
 /// An entry of `[[process.rlimits]]` (OCI `process.rlimits`).
@@ -106,9 +106,9 @@ pub struct CapabilitiesTable {
 #[serde(deny_unknown_fields)]
 pub struct RlimitTable {
     #[serde(rename = "type")]
-    kind: Spanned<String>,
-    soft: Spanned<Value>,
-    hard: Spanned<Value>,
+    pub kind: Spanned<String>,
+    pub soft: Spanned<Value>,
+    pub hard: Spanned<Value>,
 }
 
 /// The bytes a `wire::User` borrows, and the umask.

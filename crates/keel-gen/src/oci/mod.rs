@@ -3,6 +3,10 @@
 //! warning named by the field's JSON path, so nothing is dropped silently. `ociVersion` and
 //! `annotations` are left out without a warning: they describe the config and carry tools'
 //! notes, and change nothing in how a runtime sets the container up.
+//!
+//! The conversion builds the schema's own types (`schema::Document` and the section tables),
+//! so each field's name is written once, in its serde type, and the TOML printed is what
+//! `build` reads and `inspect` prints, in the same order.
 
 use std::fmt::Display;
 use std::path::Path;
@@ -13,22 +17,28 @@ use oci_spec::runtime::{
     LinuxSeccompAction, Mount, Process, Spec,
 };
 use serde_json::Value as Json;
-use toml::{Table, Value};
+use toml::Value;
 
 #[cfg(test)]
 mod tests;
 mod values;
 
-use crate::seccomp::value_text;
+use crate::cgroup::{CgroupTable, DelegateTable, Pairs};
+use crate::field::unspanned;
+use crate::mounts::{MountTable, MountsTable};
+use crate::namespaces::{NamespacesTable, Offset, TimeOffsetsTable};
+use crate::schema::{Document, ProcessTable};
+use crate::seccomp::{ArgTable, SeccompTable, SyscallTable, value_text};
+use crate::security::{CapabilitiesTable, RlimitTable, UserTable};
 
 use values::{
     cpu_weight, id_maps, io_weight, is_attr, json_name, max_or_number, names, rlimit_value,
     strings, swap_max, text, u64_value,
 };
 
-/// keel's TOML for a config.json, and what it could not express.
+/// keel's document for a config.json, and what it could not express.
 pub struct Conversion {
-    pub toml: Table,
+    pub document: Document,
     pub warnings: Vec<String>,
 }
 
@@ -108,13 +118,13 @@ pub fn convert(json: &[u8], bundle: &Path) -> Result<Conversion, String> {
         bundle,
         warnings: Vec::new(),
     };
-    let toml = out.spec(&spec)?;
+    let document = out.spec(&spec)?;
     // oci-spec skips the fields it does not know: whatever does not come back when the
     // parsed config is written out again was never seen by the conversion.
     let parsed = serde_json::to_value(&spec).expect("a parsed config serializes");
     out.unknown_fields(&given, &parsed, "");
     Ok(Conversion {
-        toml,
+        document,
         warnings: out.warnings,
     })
 }
@@ -131,41 +141,28 @@ impl Converter<'_> {
             .push(format!("{path}: not supported ({why}); dropped"));
     }
 
-    fn spec(&mut self, spec: &Spec) -> Result<Table, String> {
-        let mut toml = Table::new();
+    fn spec(&mut self, spec: &Spec) -> Result<Document, String> {
+        let mut document = Document::default();
         if let Some(process) = spec.process() {
             let mut table = self.process(process)?;
-            if let Some(seccomp) = spec.linux().as_ref().and_then(|l| l.seccomp().as_ref())
-                && let Some(seccomp) = self.seccomp(seccomp)
-            {
-                table.insert("seccomp".into(), seccomp.into());
+            if let Some(seccomp) = spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()) {
+                table.seccomp = self.seccomp(seccomp);
             }
-            toml.insert("process".into(), table.into());
+            document.process = Some(table);
         }
         if let Some(linux) = spec.linux() {
-            let cgroup =
+            document.cgroup =
                 self.cgroup(linux.resources().as_ref(), linux.cgroups_path().as_deref())?;
-            if !cgroup.is_empty() {
-                toml.insert("cgroup".into(), cgroup.into());
-            }
         }
-        let namespaces = self.namespaces(spec);
-        if !namespaces.is_empty() {
-            toml.insert("namespaces".into(), namespaces.into());
-        }
-        let mounts = self.mounts_table(spec)?;
-        if !mounts.is_empty() {
-            toml.insert("mounts".into(), mounts.into());
-        }
+        document.namespaces = self.namespaces(spec).map(unspanned);
+        document.mounts = self.mounts_table(spec)?;
         let mut entries = Vec::new();
         for (index, mount) in spec.mounts().iter().flatten().enumerate() {
             if let Some(entry) = self.mount(index, mount)? {
-                entries.push(Value::from(entry));
+                entries.push(unspanned(entry));
             }
         }
-        if !entries.is_empty() {
-            toml.insert("mount".into(), entries.into());
-        }
+        document.mount = (!entries.is_empty()).then_some(entries);
         if let Some(linux) = spec.linux() {
             self.linux_unsupported(linux);
         }
@@ -182,43 +179,14 @@ impl Converter<'_> {
                 self.unsupported(field, "keel runs Linux processes only");
             }
         }
-        Ok(toml)
+        Ok(document)
     }
 
     /// `[process]`. OCI's env is the whole environment, hence `env_clear`.
-    fn process(&mut self, p: &Process) -> Result<Table, String> {
-        let mut t = Table::new();
-        if let Some(args) = p.args() {
-            t.insert("args".into(), strings(args));
-        }
-        t.insert("env_clear".into(), true.into());
-        if let Some(env) = p.env().as_ref().filter(|env| !env.is_empty()) {
-            t.insert("env".into(), strings(env));
-        }
-        t.insert("cwd".into(), text(p.cwd(), "process.cwd")?.into());
-        if p.no_new_privileges() == Some(true) {
-            t.insert("no_new_privileges".into(), true.into());
-        }
-        if let Some(adj) = p.oom_score_adj() {
-            t.insert("oom_score_adj".into(), i64::from(adj).into());
-        }
+    fn process(&mut self, p: &Process) -> Result<ProcessTable, String> {
         let user = p.user();
-        let mut u = Table::new();
-        u.insert("uid".into(), i64::from(user.uid()).into());
-        u.insert("gid".into(), i64::from(user.gid()).into());
-        if let Some(gids) = user.additional_gids().as_ref().filter(|g| !g.is_empty()) {
-            let gids = gids.iter().map(|&gid| Value::from(i64::from(gid)));
-            u.insert("additional_gids".into(), Value::Array(gids.collect()));
-        }
-        if let Some(umask) = user.umask() {
-            u.insert("umask".into(), format!("{umask:04o}").into());
-        }
         if user.username().is_some() {
             self.unsupported("process.user.username", "a Windows field");
-        }
-        t.insert("user".into(), u.into());
-        if let Some(caps) = p.capabilities() {
-            t.insert("capabilities".into(), self.capabilities(caps).into());
         }
         let mut rlimits = Vec::new();
         for (i, rlimit) in p.rlimits().iter().flatten().enumerate() {
@@ -230,15 +198,42 @@ impl Converter<'_> {
                 ));
                 continue;
             };
-            let mut r = Table::new();
-            r.insert("type".into(), json_name(&rlimit.typ()).into());
-            r.insert("soft".into(), soft);
-            r.insert("hard".into(), hard);
-            rlimits.push(Value::from(r));
+            rlimits.push(unspanned(RlimitTable {
+                kind: unspanned(json_name(&rlimit.typ())),
+                soft: unspanned(soft),
+                hard: unspanned(hard),
+            }));
         }
-        if !rlimits.is_empty() {
-            t.insert("rlimits".into(), rlimits.into());
-        }
+        let table = ProcessTable {
+            args: p.args().as_deref().map(strings),
+            env: p
+                .env()
+                .as_deref()
+                .filter(|env| !env.is_empty())
+                .map(strings),
+            env_clear: Some(unspanned(true)),
+            cwd: Some(unspanned(text(p.cwd(), "process.cwd")?)),
+            no_new_privileges: p.no_new_privileges().filter(|&set| set),
+            oom_score_adj: p.oom_score_adj().map(|adj| unspanned(adj.into())),
+            user: Some(unspanned(UserTable {
+                uid: Some(unspanned(user.uid().into())),
+                gid: Some(unspanned(user.gid().into())),
+                additional_gids: user
+                    .additional_gids()
+                    .as_ref()
+                    .filter(|gids| !gids.is_empty())
+                    .map(|gids| unspanned(gids.iter().map(|&gid| unspanned(gid.into())).collect())),
+                umask: user
+                    .umask()
+                    .map(|umask| unspanned(format!("{umask:04o}").into())),
+            })),
+            capabilities: p
+                .capabilities()
+                .as_ref()
+                .map(|caps| self.capabilities(caps)),
+            rlimits: (!rlimits.is_empty()).then_some(rlimits),
+            ..ProcessTable::default()
+        };
         if p.terminal() == Some(true) {
             self.unsupported("process.terminal", "keel has no terminal allocation");
         }
@@ -279,32 +274,18 @@ impl Converter<'_> {
                 self.unsupported(format!("process.{field}"), why);
             }
         }
-        Ok(t)
+        Ok(table)
     }
 
     /// `[process.seccomp]`, in the names of OCI's `linux.seccomp` (actions, architectures,
     /// flags and operators as libseccomp spells them). None when it needs a seccomp agent.
-    fn seccomp(&mut self, s: &LinuxSeccomp) -> Option<Table> {
+    fn seccomp(&mut self, s: &LinuxSeccomp) -> Option<SeccompTable> {
         if s.default_action() == LinuxSeccompAction::ScmpActNotify {
             self.unsupported(
                 "linux.seccomp",
                 "its defaultAction SCMP_ACT_NOTIFY needs a seccomp agent, which keel has no listener for",
             );
             return None;
-        }
-        let mut t = Table::new();
-        t.insert(
-            "default_action".into(),
-            json_name(&s.default_action()).into(),
-        );
-        if let Some(errno) = s.default_errno_ret() {
-            t.insert("default_errno_ret".into(), i64::from(errno).into());
-        }
-        if let Some(arches) = s.architectures().as_ref().filter(|a| !a.is_empty()) {
-            t.insert("architectures".into(), names(arches));
-        }
-        if let Some(flags) = s.flags().as_ref().filter(|f| !f.is_empty()) {
-            t.insert("flags".into(), names(flags));
         }
         for (field, present) in [
             ("listenerPath", s.listener_path().is_some()),
@@ -326,82 +307,87 @@ impl Converter<'_> {
                 );
                 continue;
             }
-            let mut r = Table::new();
-            r.insert("names".into(), strings(rule.names()));
-            r.insert("action".into(), json_name(&rule.action()).into());
-            if let Some(errno) = rule.errno_ret() {
-                r.insert("errno_ret".into(), i64::from(errno).into());
-            }
-            if let Some(args) = rule.args().as_ref().filter(|a| !a.is_empty()) {
-                let args = args.iter().map(|arg| {
-                    let mut a = Table::new();
-                    let index = i64::try_from(arg.index()).expect("an argument index is small");
-                    a.insert("index".into(), index.into());
-                    a.insert("value".into(), value_text(arg.value()));
-                    if let Some(two) = arg.value_two() {
-                        a.insert("value_two".into(), value_text(two));
-                    }
-                    a.insert("op".into(), json_name(&arg.op()).into());
-                    Value::from(a)
+            let args = rule
+                .args()
+                .as_ref()
+                .filter(|args| !args.is_empty())
+                .map(|args| {
+                    let args = args.iter().map(|arg| {
+                        unspanned(ArgTable {
+                            index: unspanned(
+                                i64::try_from(arg.index()).expect("an argument index is small"),
+                            ),
+                            value: unspanned(value_text(arg.value())),
+                            value_two: arg.value_two().map(|two| unspanned(value_text(two))),
+                            op: unspanned(json_name(&arg.op())),
+                        })
+                    });
+                    unspanned(args.collect())
                 });
-                r.insert("args".into(), Value::Array(args.collect()));
-            }
-            syscalls.push(Value::from(r));
+            syscalls.push(unspanned(SyscallTable {
+                names: strings(rule.names()),
+                action: unspanned(json_name(&rule.action())),
+                errno_ret: rule
+                    .errno_ret()
+                    .map(|errno| unspanned(i64::from(errno).into())),
+                args,
+            }));
         }
-        if !syscalls.is_empty() {
-            t.insert("syscalls".into(), syscalls.into());
-        }
-        Some(t)
+        Some(SeccompTable {
+            default_action: unspanned(json_name(&s.default_action())),
+            default_errno_ret: s
+                .default_errno_ret()
+                .map(|errno| unspanned(i64::from(errno).into())),
+            architectures: s
+                .architectures()
+                .as_deref()
+                .filter(|a| !a.is_empty())
+                .map(names),
+            flags: s.flags().as_deref().filter(|f| !f.is_empty()).map(names),
+            syscalls: (!syscalls.is_empty()).then(|| unspanned(syscalls)),
+        })
     }
 
     /// The capability sets by name, sorted: oci-spec keeps them unordered.
-    fn capabilities(&mut self, caps: &LinuxCapabilities) -> Table {
+    fn capabilities(&mut self, caps: &LinuxCapabilities) -> CapabilitiesTable {
         let sorted = |set: &Option<Capabilities>| {
             let mut names: Vec<String> = set.iter().flatten().map(json_name).collect();
             names.sort();
             names
         };
+        let list = |set: &Option<Capabilities>| {
+            set.is_some()
+                .then(|| unspanned(sorted(set).into_iter().map(unspanned).collect()))
+        };
         let (permitted, inheritable) = (sorted(caps.permitted()), sorted(caps.inheritable()));
-        let mut t = Table::new();
-        for (set, names) in [
-            ("bounding", caps.bounding()),
-            ("effective", caps.effective()),
-            ("permitted", caps.permitted()),
-            ("inheritable", caps.inheritable()),
-            ("ambient", caps.ambient()),
-        ] {
-            if names.is_none() {
-                continue;
-            }
-            let mut names = sorted(names);
-            if set == "ambient" {
-                // The kernel raises an ambient capability only if it is permitted and
-                // inheritable; runc and crun skip the others with a warning (their own
-                // default configs list ambient capabilities with no inheritable ones).
-                names.retain(|name| {
-                    let raisable = permitted.contains(name) && inheritable.contains(name);
-                    if !raisable {
-                        self.warnings.push(format!(
-                            "process.capabilities.ambient {name:?}: not permitted and inheritable, so the kernel cannot raise it (runc and crun skip it too); dropped"
-                        ));
-                    }
-                    raisable
-                });
-            }
-            t.insert(
-                set.into(),
-                Value::Array(names.into_iter().map(Value::from).collect()),
-            );
+        let ambient = caps.ambient().is_some().then(|| {
+            let mut names = sorted(caps.ambient());
+            // The kernel raises an ambient capability only if it is permitted and
+            // inheritable; runc and crun skip the others with a warning (their own default
+            // configs list ambient capabilities with no inheritable ones).
+            names.retain(|name| {
+                let raisable = permitted.contains(name) && inheritable.contains(name);
+                if !raisable {
+                    self.warnings.push(format!(
+                        "process.capabilities.ambient {name:?}: not permitted and inheritable, so the kernel cannot raise it (runc and crun skip it too); dropped"
+                    ));
+                }
+                raisable
+            });
+            unspanned(names.into_iter().map(unspanned).collect())
+        });
+        CapabilitiesTable {
+            bounding: list(caps.bounding()),
+            effective: list(caps.effective()),
+            permitted: list(caps.permitted()),
+            inheritable: list(caps.inheritable()),
+            ambient,
         }
-        t
     }
 
     /// `[namespaces]`: linux.namespaces, the id maps, the names and the time offsets.
-    fn namespaces(&mut self, spec: &Spec) -> Table {
-        let mut t = Table::new();
-        let Some(linux) = spec.linux() else {
-            return t;
-        };
+    fn namespaces(&mut self, spec: &Spec) -> Option<NamespacesTable> {
+        let linux = spec.linux().as_ref()?;
         let mut unshare = Vec::new();
         for (i, ns) in linux.namespaces().iter().flatten().enumerate() {
             let name = match ns.typ() {
@@ -415,87 +401,74 @@ impl Converter<'_> {
                 );
                 continue;
             }
-            unshare.push(Value::from(name));
+            unshare.push(unspanned(name));
         }
-        if !unshare.is_empty() {
-            t.insert("unshare".into(), unshare.into());
-        }
-        for (field, maps) in [
-            ("uid_mappings", linux.uid_mappings()),
-            ("gid_mappings", linux.gid_mappings()),
-        ] {
-            if let Some(maps) = maps.as_ref().filter(|m| !m.is_empty()) {
-                t.insert(field.into(), id_maps(maps));
-            }
-        }
-        for (field, name) in [
-            ("hostname", spec.hostname()),
-            ("domainname", spec.domainname()),
-        ] {
-            if let Some(name) = name {
-                t.insert(field.into(), name.clone().into());
-            }
-        }
-        let mut offsets = Table::new();
+        let mut offsets = TimeOffsetsTable::default();
         let mut clocks: Vec<_> = linux.time_offsets().iter().flatten().collect();
         clocks.sort_by(|a, b| a.0.cmp(b.0));
         for (clock, offset) in clocks {
-            if clock != "monotonic" && clock != "boottime" {
-                self.unsupported(
-                    format!("linux.timeOffsets[{clock:?}]"),
-                    "time namespaces offset only monotonic and boottime",
-                );
-                continue;
-            }
-            let mut o = Table::new();
-            o.insert("secs".into(), offset.secs().unwrap_or_default().into());
-            if let Some(nanos) = offset.nanosecs().filter(|&n| n != 0) {
-                o.insert("nanosecs".into(), i64::from(nanos).into());
-            }
-            offsets.insert(clock.clone(), o.into());
+            let slot = match clock.as_str() {
+                "monotonic" => &mut offsets.monotonic,
+                "boottime" => &mut offsets.boottime,
+                _ => {
+                    self.unsupported(
+                        format!("linux.timeOffsets[{clock:?}]"),
+                        "time namespaces offset only monotonic and boottime",
+                    );
+                    continue;
+                }
+            };
+            *slot = Some(unspanned(Offset {
+                secs: unspanned(offset.secs().unwrap_or_default()),
+                nanosecs: offset
+                    .nanosecs()
+                    .filter(|&n| n != 0)
+                    .map(|n| unspanned(n.into())),
+            }));
         }
-        if !offsets.is_empty() {
-            t.insert("time_offsets".into(), offsets.into());
-        }
-        t
+        let maps = |maps: &Option<Vec<_>>| maps.as_deref().filter(|m| !m.is_empty()).map(id_maps);
+        let table = NamespacesTable {
+            unshare: (!unshare.is_empty()).then(|| unspanned(unshare)),
+            hostname: spec.hostname().clone().map(unspanned),
+            domainname: spec.domainname().clone().map(unspanned),
+            uid_mappings: maps(linux.uid_mappings()),
+            gid_mappings: maps(linux.gid_mappings()),
+            time_offsets: (offsets != TimeOffsetsTable::default()).then(|| unspanned(offsets)),
+            ..NamespacesTable::default()
+        };
+        (table != NamespacesTable::default()).then_some(table)
     }
 
     /// `[mounts]`: root.path made absolute, root.readonly, maskedPaths and readonlyPaths.
-    fn mounts_table(&mut self, spec: &Spec) -> Result<Table, String> {
-        let mut t = Table::new();
+    fn mounts_table(&mut self, spec: &Spec) -> Result<Option<MountsTable>, String> {
+        let mut table = MountsTable::default();
         if let Some(root) = spec.root() {
             let path = self.bundle.join(root.path());
             let path = std::path::absolute(&path)
                 .map_err(|e| format!("root.path: {}: {e}", path.display()))?;
-            t.insert("root".into(), text(&path, "root.path")?.into());
-            if root.readonly() == Some(true) {
-                t.insert("root_readonly".into(), true.into());
+            table.root = Some(unspanned(text(&path, "root.path")?));
+            table.root_readonly = root.readonly().filter(|&set| set).map(unspanned);
+        }
+        if let Some(linux) = spec.linux() {
+            let paths = |paths: &Option<Vec<String>>| {
+                paths.as_deref().filter(|p| !p.is_empty()).map(strings)
+            };
+            table.masked = paths(linux.masked_paths());
+            table.readonly = paths(linux.readonly_paths());
+            if let Some(propagation) = linux.rootfs_propagation()
+                && !matches!(propagation.as_str(), "private" | "rprivate")
+            {
+                self.unsupported(
+                    format!("linux.rootfsPropagation ({propagation:?})"),
+                    "keel makes every mount of the workload's namespace private (rprivate)",
+                );
             }
         }
-        let Some(linux) = spec.linux() else {
-            return Ok(t);
-        };
-        for (field, paths) in [
-            ("masked", linux.masked_paths()),
-            ("readonly", linux.readonly_paths()),
-        ] {
-            if let Some(paths) = paths.as_ref().filter(|p| !p.is_empty()) {
-                t.insert(field.into(), strings(paths));
-            }
-        }
-        if let Some(propagation) = linux.rootfs_propagation()
-            && !matches!(propagation.as_str(), "private" | "rprivate")
-        {
-            self.unsupported(
-                format!("linux.rootfsPropagation ({propagation:?})"),
-                "keel makes every mount of the workload's namespace private (rprivate)",
-            );
-        }
-        Ok(t)
+        Ok((table != MountsTable::default()).then_some(table))
     }
 
     /// A `[[mount]]`, or None (with a warning) for a kind keel does not mount.
-    fn mount(&mut self, index: usize, m: &Mount) -> Result<Option<Table>, String> {
+    fn mount(&mut self, index: usize, m: &Mount) -> Result<Option<MountTable>, String> {
         let at = format!("mounts[{index}]");
         let options = m.options().as_deref().unwrap_or_default();
         let kind = m.typ().as_deref().unwrap_or_default();
@@ -513,24 +486,24 @@ impl Converter<'_> {
             );
             return Ok(None);
         };
-        let mut t = Table::new();
-        t.insert(
-            "destination".into(),
-            text(m.destination(), &format!("{at}.destination"))?.into(),
-        );
-        t.insert("type".into(), keel_type.into());
+        let mut table = MountTable {
+            destination: unspanned(text(m.destination(), &format!("{at}.destination"))?),
+            kind: unspanned(keel_type.to_owned()),
+            source: None,
+            options: None,
+            lower: None,
+            upper: None,
+            work: None,
+            size: None,
+        };
         if bind {
             let source = m.source().as_deref().unwrap_or(Path::new(""));
             // runc resolves a relative source from the bundle, where it runs.
             let source = std::path::absolute(self.bundle.join(source))
                 .map_err(|e| format!("{at}.source: {e}"))?;
-            t.insert(
-                "source".into(),
-                text(&source, &format!("{at}.source"))?.into(),
-            );
+            table.source = Some(unspanned(text(&source, &format!("{at}.source"))?));
         }
         let mut words: Vec<String> = Vec::new();
-        let mut overlay = Table::new();
         for option in options {
             let word = option.as_str();
             let recursive_attr = word.strip_prefix('r').filter(|attr| is_attr(attr));
@@ -548,7 +521,7 @@ impl Converter<'_> {
                 );
                 None
             } else if keel_type == "overlay" {
-                self.overlay_option(&at, word, &mut overlay);
+                self.overlay_option(&at, word, &mut table);
                 None
             } else if bind {
                 self.unsupported(
@@ -566,34 +539,27 @@ impl Converter<'_> {
             }
         }
         if !words.is_empty() {
-            t.insert(
-                "options".into(),
-                Value::Array(words.into_iter().map(Value::from).collect()),
-            );
+            table.options = Some(strings(&words));
         }
-        t.extend(overlay);
         if m.uid_mappings().is_some() || m.gid_mappings().is_some() {
             self.unsupported(
                 format!("{at} id mappings"),
                 "keel makes no id-mapped mounts",
             );
         }
-        Ok(Some(t))
+        Ok(Some(table))
     }
 
     /// An overlay's `lowerdir=`, `upperdir=` and `workdir=` as keel's lower, upper and work.
-    fn overlay_option(&mut self, at: &str, word: &str, overlay: &mut Table) {
+    fn overlay_option(&mut self, at: &str, word: &str, overlay: &mut MountTable) {
+        let dir = |dir: &str| Some(unspanned(dir.to_owned()));
         match word.split_once('=') {
             Some(("lowerdir", layers)) => {
-                let layers = layers.split(':').map(Value::from);
-                overlay.insert("lower".into(), Value::Array(layers.collect()));
+                let layers = layers.split(':').map(|layer| unspanned(layer.to_owned()));
+                overlay.lower = Some(unspanned(layers.collect()));
             }
-            Some(("upperdir", dir)) => {
-                overlay.insert("upper".into(), dir.into());
-            }
-            Some(("workdir", dir)) => {
-                overlay.insert("work".into(), dir.into());
-            }
+            Some(("upperdir", upper)) => overlay.upper = dir(upper),
+            Some(("workdir", work)) => overlay.work = dir(work),
             _ => self.unsupported(
                 format!("{at}.options {word:?}"),
                 "keel's overlays take only lowerdir, upperdir, workdir and attribute words",
@@ -607,44 +573,42 @@ impl Converter<'_> {
         &mut self,
         resources: Option<&LinuxResources>,
         path: Option<&Path>,
-    ) -> Result<Table, String> {
-        let mut t = Table::new();
+    ) -> Result<Option<CgroupTable>, String> {
         let leaf = match path {
             Some(path) => self.leaf(text(path, "linux.cgroupsPath")?),
             None => None,
         };
         let limits = resources.map(|r| self.limits(r)).unwrap_or_default();
         if leaf.is_none() && limits.is_empty() {
-            return Ok(t);
+            return Ok(None);
         }
         let leaf_name = match &leaf {
             Some(leaf) => leaf.clone(),
             None => DEFAULT_LEAF.to_str().expect("ASCII").to_owned(),
         };
-        if let Some(leaf) = &leaf {
-            t.insert("leaf".into(), leaf.clone().into());
-            // A controller's files exist in a cgroup only when its parent enables the
-            // controller, so each ancestor of a nested leaf is a delegate that does.
-            let ancestors: Vec<Value> = leaf
-                .match_indices('/')
-                .map(|(end, _)| {
-                    let mut d = Table::new();
-                    d.insert("path".into(), leaf[..end].into());
-                    Value::from(d)
-                })
-                .collect();
-            if !ancestors.is_empty() {
-                t.insert("delegate".into(), ancestors.into());
-            }
-        }
-        if !limits.is_empty() {
-            let mut files = Table::new();
-            files.extend(limits);
-            let mut by_cgroup = Table::new();
-            by_cgroup.insert(leaf_name, files.into());
-            t.insert("limits".into(), by_cgroup.into());
-        }
-        Ok(t)
+        // A controller's files exist in a cgroup only when its parent enables the
+        // controller, so each ancestor of a nested leaf is a delegate that does.
+        let ancestors: Vec<DelegateTable> = leaf
+            .iter()
+            .flat_map(|leaf| leaf.match_indices('/').map(|(end, _)| &leaf[..end]))
+            .map(|ancestor| DelegateTable {
+                path: unspanned(ancestor.to_owned()),
+                owner: None,
+                enable_controllers: None,
+            })
+            .collect();
+        let limits = (!limits.is_empty()).then(|| {
+            let files = limits
+                .into_iter()
+                .map(|(file, value)| (unspanned(file), unspanned(value)));
+            Pairs(vec![(unspanned(leaf_name), Pairs(files.collect()))])
+        });
+        Ok(Some(CgroupTable {
+            leaf: leaf.map(unspanned),
+            delegate: (!ancestors.is_empty()).then_some(ancestors),
+            limits,
+            ..CgroupTable::default()
+        }))
     }
 
     /// keel's leaf for `cgroupsPath`, relative to keel's own cgroup as keel's paths are.

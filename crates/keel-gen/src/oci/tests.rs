@@ -1,12 +1,17 @@
+use toml::Table;
+
 use super::*;
 
+/// The `[process.seccomp]` table converted from `json`, as TOML, and the warnings.
 fn seccomp_of(json: &str) -> (Option<Table>, Vec<String>) {
     let seccomp: LinuxSeccomp = serde_json::from_str(json).unwrap();
     let mut out = Converter {
         bundle: Path::new("/"),
         warnings: Vec::new(),
     };
-    (out.seccomp(&seccomp), out.warnings)
+    let table = out.seccomp(&seccomp);
+    let table = table.map(|table| Table::try_from(table).expect("a table serializes"));
+    (table, out.warnings)
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! The value conversions of from-oci: OCI numbers and lists as keel's TOML values (cgroup
+//! The value conversions of from-oci: OCI numbers and lists as keel's schema values (cgroup
 //! weights, `max`, rlimits, id maps, names). A leaf: it knows nothing of the converter.
 
 use std::path::Path;
@@ -6,19 +6,21 @@ use std::path::Path;
 use oci_spec::runtime::LinuxIdMapping;
 use serde::Serialize;
 use serde_json::Value as Json;
-use toml::{Table, Value};
+use toml::Value;
 
+use crate::field::{List, unspanned};
 use crate::mounts;
+use crate::namespaces::{Mapping, Mappings};
 
-pub(super) fn id_maps(maps: &[LinuxIdMapping]) -> Value {
+pub(super) fn id_maps(maps: &[LinuxIdMapping]) -> Mappings {
     let maps = maps.iter().map(|m| {
-        let mut t = Table::new();
-        t.insert("container_id".into(), i64::from(m.container_id()).into());
-        t.insert("host_id".into(), i64::from(m.host_id()).into());
-        t.insert("size".into(), i64::from(m.size()).into());
-        Value::from(t)
+        unspanned(Mapping {
+            container_id: unspanned(m.container_id().into()),
+            host_id: unspanned(m.host_id().into()),
+            size: unspanned(m.size().into()),
+        })
     });
-    Value::Array(maps.collect())
+    unspanned(maps.collect())
 }
 
 /// OCI's -1 for no limit as "max", 0 as unset, as runc does.
@@ -75,13 +77,13 @@ pub(super) fn u64_value(value: u64) -> Value {
     i64::try_from(value).map_or_else(|_| value.to_string().into(), Value::from)
 }
 
-/// A soft or hard rlimit: RLIM_INFINITY as "unlimited"; None for one TOML cannot hold.
 /// Whether keel takes the mount option word as it is: one of its attribute words
 /// (`examples/mounts.toml`).
 pub(super) fn is_attr(word: &str) -> bool {
     mounts::ATTRS.iter().any(|(attr, _)| *attr == word)
 }
 
+/// A soft or hard rlimit: RLIM_INFINITY as "unlimited"; None for one TOML cannot hold.
 pub(super) fn rlimit_value(value: u64) -> Option<Value> {
     match value {
         u64::MAX => Some("unlimited".into()),
@@ -89,12 +91,17 @@ pub(super) fn rlimit_value(value: u64) -> Option<Value> {
     }
 }
 
-pub(super) fn strings(items: &[String]) -> Value {
-    Value::Array(items.iter().cloned().map(Value::from).collect())
+pub(super) fn strings(items: &[String]) -> List {
+    unspanned(items.iter().cloned().map(unspanned).collect())
 }
 
-pub(super) fn names<T: Serialize>(items: &[T]) -> Value {
-    Value::Array(items.iter().map(|item| json_name(item).into()).collect())
+pub(super) fn names<T: Serialize>(items: &[T]) -> List {
+    unspanned(
+        items
+            .iter()
+            .map(|item| unspanned(json_name(item)))
+            .collect(),
+    )
 }
 
 /// How the OCI JSON spells an enum's value.

@@ -32,13 +32,13 @@ pub use supervision::SupervisionTable;
 #[derive(Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Document {
-    process: Option<ProcessTable>,
-    supervision: Option<SupervisionTable>,
-    cgroup: Option<CgroupTable>,
-    namespaces: Option<Spanned<NamespacesTable>>,
-    mounts: Option<MountsTable>,
-    mount: Option<Vec<Spanned<MountTable>>>,
-    landlock: Option<Spanned<LandlockTable>>,
+    pub process: Option<ProcessTable>,
+    pub supervision: Option<SupervisionTable>,
+    pub cgroup: Option<CgroupTable>,
+    pub namespaces: Option<Spanned<NamespacesTable>>,
+    pub mounts: Option<MountsTable>,
+    pub mount: Option<Vec<Spanned<MountTable>>>,
+    pub landlock: Option<Spanned<LandlockTable>>,
 }
 
 /// The bytes a `wire::Config` borrows, compiled from a document.

@@ -20,17 +20,17 @@ use crate::source::Source;
 #[derive(Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProcessTable {
-    args: Option<List>,
-    env: Option<List>,
-    env_clear: Option<Spanned<bool>>,
-    env_unset: Option<List>,
-    cwd: Option<Spanned<String>>,
-    no_new_privileges: Option<bool>,
-    oom_score_adj: Option<Spanned<i64>>,
-    user: Option<Spanned<UserTable>>,
-    capabilities: Option<CapabilitiesTable>,
-    rlimits: Option<Vec<Spanned<RlimitTable>>>,
-    seccomp: Option<SeccompTable>,
+    pub args: Option<List>,
+    pub env: Option<List>,
+    pub env_clear: Option<Spanned<bool>>,
+    pub env_unset: Option<List>,
+    pub cwd: Option<Spanned<String>>,
+    pub no_new_privileges: Option<bool>,
+    pub oom_score_adj: Option<Spanned<i64>>,
+    pub user: Option<Spanned<UserTable>>,
+    pub capabilities: Option<CapabilitiesTable>,
+    pub rlimits: Option<Vec<Spanned<RlimitTable>>>,
+    pub seccomp: Option<SeccompTable>,
 }
 
 /// The bytes a `keel_wire::Process` borrows.

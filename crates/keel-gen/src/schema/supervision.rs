@@ -13,16 +13,16 @@ use crate::source::Source;
 #[derive(Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SupervisionTable {
-    mode: Option<Spanned<String>>,
-    subreaper: Option<bool>,
-    kill_process_group: Option<Spanned<bool>>,
-    remap_exit: Option<Spanned<Vec<Spanned<i64>>>>,
-    grace: Option<Spanned<String>>,
-    rewrite: Option<List>,
-    verbosity: Option<u8>,
-    warn_on_reap: Option<Spanned<bool>>,
-    parent_death_signal: Option<Spanned<String>>,
-    seal_exe: Option<bool>,
+    pub mode: Option<Spanned<String>>,
+    pub subreaper: Option<bool>,
+    pub kill_process_group: Option<Spanned<bool>>,
+    pub remap_exit: Option<Spanned<Vec<Spanned<i64>>>>,
+    pub grace: Option<Spanned<String>>,
+    pub rewrite: Option<List>,
+    pub verbosity: Option<u8>,
+    pub warn_on_reap: Option<Spanned<bool>>,
+    pub parent_death_signal: Option<Spanned<String>>,
+    pub seal_exe: Option<bool>,
 }
 
 /// The supervision settings, and the rewrite pairs their `SignalRewrites` borrows.

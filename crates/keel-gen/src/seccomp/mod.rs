@@ -136,33 +136,33 @@ const ARCHITECTURES: [&str; 23] = [
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeccompTable {
-    default_action: Spanned<String>,
+    pub default_action: Spanned<String>,
     /// An errno number or name, for an ERRNO or TRACE default action.
-    default_errno_ret: Option<Spanned<Value>>,
-    architectures: Option<List>,
-    flags: Option<List>,
-    syscalls: Option<Spanned<Vec<Spanned<SyscallTable>>>>,
+    pub default_errno_ret: Option<Spanned<Value>>,
+    pub architectures: Option<List>,
+    pub flags: Option<List>,
+    pub syscalls: Option<Spanned<Vec<Spanned<SyscallTable>>>>,
 }
 
 /// An entry of `[[process.seccomp.syscalls]]` (OCI `linux.seccomp.syscalls`).
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct SyscallTable {
-    names: List,
-    action: Spanned<String>,
-    errno_ret: Option<Spanned<Value>>,
-    args: Option<Spanned<Vec<Spanned<ArgTable>>>>,
+pub struct SyscallTable {
+    pub names: List,
+    pub action: Spanned<String>,
+    pub errno_ret: Option<Spanned<Value>>,
+    pub args: Option<Spanned<Vec<Spanned<ArgTable>>>>,
 }
 
 /// A condition in `args` (OCI `linux.seccomp.syscalls.args`).
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct ArgTable {
-    index: Spanned<i64>,
+pub struct ArgTable {
+    pub index: Spanned<i64>,
     /// An integer, or a string for values above `i64::MAX`: `"0xffffffffffffffff"`.
-    value: Spanned<Value>,
-    value_two: Option<Spanned<Value>>,
-    op: Spanned<String>,
+    pub value: Spanned<Value>,
+    pub value_two: Option<Spanned<Value>>,
+    pub op: Spanned<String>,
 }
 
 /// The filter keel installs, and what `compile` has to say about the policy.
