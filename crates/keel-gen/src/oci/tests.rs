@@ -1,6 +1,10 @@
+use std::path::Path;
+
+use oci_spec::runtime::LinuxSeccomp;
 use toml::Table;
 
-use super::*;
+use super::converter::Converter;
+use super::values::{cpu_weight, io_weight, swap_max};
 
 /// The `[process.seccomp]` table converted from `json`, as TOML, and the warnings.
 fn seccomp_of(json: &str) -> (Option<Table>, Vec<String>) {
