@@ -2,9 +2,12 @@
 //! strategies for random policies, and the properties; `unit` holds the fixed examples and
 //! `kernel` runs filters in forked children.
 
-use super::*;
+use super::bpf::*;
+use super::policy::{CompiledSeccomp, SeccompTable};
+use crate::source::Source;
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
+use syscalls::Sysno;
 
 fn source(text: &str) -> Source {
     Source {
