@@ -48,12 +48,49 @@ echo "keel: $(stat -c %s target/release/keel) bytes, $(file -b target/release/ke
 step "cargo test --release"
 cargo test --release
 
+# The minimal keel has a target directory of its own: built together with the workspace,
+# cargo would unify keel's default features back in (crates/keel/Cargo.toml).
+MINIMAL=(env CARGO_TARGET_DIR=target/minimal cargo)
+step "the minimal keel (--no-default-features), and each optional part alone"
+"${MINIMAL[@]}" build --release -p keel --no-default-features
+file target/minimal/release/keel | grep -q "statically linked" ||
+    { echo "test: the minimal keel is not static" >&2; exit 1; }
+parts=0
+for part in cgroup namespaces mounts classic-mounts security seccomp landlock seal; do
+    "${MINIMAL[@]}" clippy --quiet --release -p keel --no-default-features --features "$part" -- -D warnings
+    parts=$((parts + 1))
+done
+echo "keel builds cleanly with each of $parts parts alone"
+"${MINIMAL[@]}" clippy --quiet --release -p keel --no-default-features --all-targets -- -D warnings
+# Everything the full keel passes for the tini-class job: the pid1, load and config tests.
+"${MINIMAL[@]}" test --release -p keel --no-default-features --test pid1 --test load --test config
+
+step "size budgets (scripts/lib/size-budgets.sh)"
+# shellcheck source=scripts/lib/size-budgets.sh
+source scripts/lib/size-budgets.sh
+over=0
+for build in "full target/release/keel $FULL_BUDGET" "minimal target/minimal/release/keel $MINIMAL_BUDGET"; do
+    read -r name bin budget <<<"$build"
+    size=$(stat -c %s "$bin")
+    if ((size > budget)); then
+        echo "test: the $name keel is $size bytes, over its budget of $budget" >&2
+        over=1
+    else
+        echo "$name keel: $size bytes (budget $budget)"
+    fi
+done
+((over == 0)) || exit 1
+
 if ((quick)); then
     exit 0
 fi
 
 step "VM tests: keel as PID 1 under QEMU"
 scripts/vm-tests.sh --kernel all
+
+step "VM tests of the minimal keel: machine mode, the cases that need no optional part"
+scripts/vm-tests.sh --kernel all --keel target/minimal/release/keel \
+    args-quoting drain-kill drain-term exit-status machine-mounts signal-status
 
 # A fixed seed: a CI failure replays exactly (scripts/fuzz-vm.sh --seed 1 --cases 150), and
 # every failing case is saved under crates/keel/tests/vm/regressions/. Other seeds are for

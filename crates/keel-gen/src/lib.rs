@@ -18,7 +18,7 @@ pub mod seccomp;
 pub mod security;
 pub mod source;
 
-use keel_wire::{self as wire, EncodeError};
+use keel_wire::{self as wire, EncodeError, Features};
 
 use schema::Document;
 pub use source::Source;
@@ -74,7 +74,8 @@ pub fn inspect(bytes: &[u8], name: &str) -> Result<String, String> {
 }
 
 /// `keel` (a keel binary) with `config` written into its .keelcfg section, replacing any
-/// config embedded before. The names are how errors name the two inputs.
+/// config embedded before. The names are how errors name the two inputs. A config the
+/// binary would refuse, because it needs a part the binary was built without, is refused.
 pub fn embed(
     config: &[u8],
     config_name: &str,
@@ -84,7 +85,34 @@ pub fn embed(
     wire::decode(config).map_err(|e| format!("{config_name}: not a valid keel config: {e}"))?;
     let mut binary = keel.to_vec();
     elf::embed(&mut binary, config).map_err(|e| format!("{keel_name}: {e}"))?;
+    let built = elf::features(keel).map_err(|e| format!("{keel_name}: {e}"))?;
+    wire::decode_for(config, built).map_err(|e| {
+        format!(
+            "{config_name}: {e} ({keel_name}): build keel with that feature, or leave it out of the config"
+        )
+    })?;
     Ok(binary)
+}
+
+/// What the keel `binary` was built with and without, one line each, for `inspect --keel`.
+pub fn keel_features(binary: &[u8], name: &str) -> Result<String, String> {
+    let built = elf::features(binary).map_err(|e| format!("{name}: {e}"))?;
+    let names = |with: bool| {
+        let names: Vec<&str> = Features::NAMES
+            .iter()
+            .filter(|(part, _)| built.contains(*part) == with)
+            .map(|(_, name)| *name)
+            .collect();
+        match names.is_empty() {
+            true => "(none)".to_owned(),
+            false => names.join(" "),
+        }
+    };
+    Ok(format!(
+        "keel {name}\nbuilt with: {}\nwithout: {}\n",
+        names(true),
+        names(false)
+    ))
 }
 
 /// What [`from_oci`] made of a config.json.

@@ -31,9 +31,15 @@ enum Command {
     },
     /// Print a binary config, or the config embedded in a keel binary, as TOML that
     /// `build` turns back into the same bytes.
+    ///
+    /// With --keel, print the optional parts a keel binary was built with instead.
     Inspect {
         /// A config made by `build`, or a keel binary; - for stdin.
-        file: PathBuf,
+        #[arg(required_unless_present = "keel", conflicts_with = "keel")]
+        file: Option<PathBuf>,
+        /// A keel binary whose optional parts (cargo features) to show.
+        #[arg(long)]
+        keel: Option<PathBuf>,
     },
     /// Copy a keel binary with a config written into its .keelcfg section, replacing any
     /// config embedded before.
@@ -69,7 +75,11 @@ enum Command {
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Build { input, output } => build(&input, &output),
-        Command::Inspect { file } => inspect(&file),
+        Command::Inspect { file, keel } => match (file, keel) {
+            (_, Some(keel)) => features(&keel),
+            (Some(file), None) => inspect(&file),
+            (None, None) => unreachable!("clap requires FILE without --keel"),
+        },
         Command::Embed {
             config,
             keel,
@@ -141,6 +151,11 @@ fn from_oci(config: &Path, output: &Path, binary: bool, strict: bool) -> Result<
 fn inspect(file: &Path) -> Result<(), String> {
     let toml = keel_gen::inspect(&read(file)?, &input_name(file))?;
     write(Path::new("-"), toml.as_bytes())
+}
+
+fn features(keel: &Path) -> Result<(), String> {
+    let text = keel_gen::keel_features(&read(keel)?, &input_name(keel))?;
+    write(Path::new("-"), text.as_bytes())
 }
 
 fn embed(config: &Path, keel: &Path, output: &Path) -> Result<(), String> {

@@ -521,3 +521,61 @@ fn embed_writes_the_config_into_the_keelcfg_section() {
         )
     );
 }
+
+#[test]
+fn inspect_keel_shows_the_parts_and_embed_refuses_a_config_needing_a_missing_one() {
+    let dir = scratch();
+    let full = dir.join("full");
+    fs::write(&full, elf_with_config_section(4096)).unwrap();
+    let shown = text(&ok(&["inspect", "--keel", path(&full)], b""));
+    assert_eq!(
+        shown,
+        format!(
+            "keel {}\nbuilt with: cgroup namespaces mounts classic-mounts security seccomp landlock seal\nwithout: (none)\n",
+            path(&full)
+        )
+    );
+    let minimal = dir.join("minimal");
+    let without_mounts = wire::Features::ALL.with(wire::Features::MOUNTS, false);
+    fs::write(&minimal, elf_built_with(4096, without_mounts)).unwrap();
+    let shown = text(&ok(&["inspect", "--keel", path(&minimal)], b""));
+    assert!(shown.ends_with("\nwithout: mounts\n"), "{shown}");
+
+    let mounts = dir.join("mounts.cfg");
+    fs::write(
+        &mounts,
+        build("[process]\nargs = [\"/bin/true\"]\n[mounts]\nmasked = [\"/proc/kcore\"]\n"),
+    )
+    .unwrap();
+    let out = dir.join("embedded");
+    let offset = wire::decode_for(&fs::read(&mounts).unwrap(), without_mounts)
+        .unwrap_err()
+        .offset;
+    let embed = |keel: &Path| {
+        [
+            "embed",
+            "--config",
+            path(&mounts),
+            "--keel",
+            path(keel),
+            "-o",
+            path(&out),
+        ]
+        .map(str::to_owned)
+    };
+    let args = embed(&minimal);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(
+        error(&args, b""),
+        format!(
+            "keel-gen: {}: offset {offset}: this keel was built without mounts ({}): build keel with that feature, or leave it out of the config",
+            path(&mounts),
+            path(&minimal)
+        )
+    );
+    assert!(!out.exists(), "nothing written");
+    let args = embed(&full);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&args, b"");
+    assert!(out.exists());
+}

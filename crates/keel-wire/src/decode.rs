@@ -19,6 +19,7 @@ use crate::config::{
     SeccompFilter, SignalRewrites, Strings, Supervision, Upper, User,
 };
 use crate::crc::crc32c;
+use crate::features::Features;
 use crate::frame::{ENTRY_HEADER_LEN, HEADER_LEN, MAGIC, MAX_LEN, OPTIONAL, VERSION};
 use crate::id;
 use crate::limits::{
@@ -50,9 +51,17 @@ impl core::error::Error for Error {}
 ///
 /// Bytes after the config's length must be zero, so keel can pass its whole embedded section.
 pub fn decode(bytes: &[u8]) -> Result<Config<'_>, Error> {
+    decode_for(bytes, Features::ALL)
+}
+
+/// [`decode`] for a keel `built` with only some of the optional parts: a section or field
+/// that needs another part is refused at its offset ("this keel was built without mounts").
+/// keel passes its own set as a constant, so the decoders of the sections it lacks are
+/// dead code the linker drops.
+pub fn decode_for(bytes: &[u8], built: Features) -> Result<Config<'_>, Error> {
     let mut config = Config::default();
     let mut at = 0;
-    match decode_into(bytes, &mut at, &mut config) {
+    match decode_into(bytes, &mut at, &mut config, built) {
         Ok(()) => Ok(config),
         Err(what) => Err(Error {
             offset: u32::try_from(at).unwrap_or(u32::MAX),
@@ -64,16 +73,24 @@ pub fn decode(bytes: &[u8]) -> Result<Config<'_>, Error> {
 // `decode_into` and the section functions stay out of line: inlined, LLVM duplicates parts
 // of them and keel grows by ~700 bytes (measured with rustc 1.95, opt-level "z").
 #[inline(never)]
-fn decode_into<'a>(bytes: &'a [u8], at: &mut usize, config: &mut Config<'a>) -> Check {
+fn decode_into<'a>(
+    bytes: &'a [u8],
+    at: &mut usize,
+    config: &mut Config<'a>,
+    built: Features,
+) -> Check {
     let mut sections = Entries {
         rest: body(bytes, at)?,
         offset: HEADER_LEN,
         next_id: 0,
     };
     while let Some(section) = sections.next(at)? {
+        if let Some(part) = section_part(section.id) {
+            require(built, part, at)?;
+        }
         match section.id {
-            id::PROCESS => process(&section, at, &mut config.process)?,
-            id::SUPERVISION => supervision(&section, at, &mut config.supervision)?,
+            id::PROCESS => process(&section, at, &mut config.process, built)?,
+            id::SUPERVISION => supervision(&section, at, &mut config.supervision, built)?,
             id::CGROUP => cgroup(&section, at, config.cgroup.insert(Cgroup::default()))?,
             id::NAMESPACES => {
                 let namespaces = config.namespaces.insert(Namespaces::default());
@@ -85,6 +102,23 @@ fn decode_into<'a>(bytes: &'a [u8], at: &mut usize, config: &mut Config<'a>) -> 
         }
     }
     Ok(())
+}
+
+/// The optional part of keel a section needs, if any.
+fn section_part(id: u8) -> Option<Features> {
+    match id {
+        id::CGROUP => Some(Features::CGROUP),
+        id::NAMESPACES => Some(Features::NAMESPACES),
+        id::MOUNTS => Some(Features::MOUNTS),
+        id::LANDLOCK => Some(Features::LANDLOCK),
+        _ => None,
+    }
+}
+
+/// Ok when keel was `built` with `part`; else the error, at the start of the entry whose
+/// payload `at` is on.
+fn require(built: Features, part: Features, at: &mut usize) -> Check {
+    built.require(part).inspect_err(|_| *at -= ENTRY_HEADER_LEN)
 }
 
 /// Checks the header and returns the body it describes.
@@ -360,10 +394,22 @@ fn rewrites<'a>(payload: &'a [u8], at: &mut usize) -> Check<SignalRewrites<'a>> 
 }
 
 #[inline(never)]
-fn process<'a>(section: &Entry<'a>, at: &mut usize, process: &mut Process<'a>) -> Check {
+fn process<'a>(
+    section: &Entry<'a>,
+    at: &mut usize,
+    process: &mut Process<'a>,
+    built: Features,
+) -> Check {
     use id::process::*;
     let mut fields = section.fields();
     while let Some(field) = fields.next(at)? {
+        match field.id {
+            USER | CAPABILITIES | RLIMITS | UMASK | OOM_SCORE_ADJ => {
+                require(built, Features::SECURITY, at)?
+            }
+            SECCOMP => require(built, Features::SECCOMP, at)?,
+            _ => {}
+        }
         match field.id {
             ARGS => process.args = list(field.payload, at, ListField::Args)?,
             ENV_CLEAR => process.env_clear = flag(field.payload)?,
@@ -483,6 +529,7 @@ fn supervision<'a>(
     section: &Entry<'a>,
     at: &mut usize,
     supervision: &mut Supervision<'a>,
+    built: Features,
 ) -> Check {
     use id::supervision::*;
     let mut fields = section.fields();
@@ -504,7 +551,13 @@ fn supervision<'a>(
             VERBOSITY => supervision.verbosity = Some(byte(payload)?),
             WARN_ON_REAP => supervision.warn_on_reap = Some(bool(payload)?),
             PARENT_DEATH_SIGNAL => supervision.parent_death_signal = Some(signal(payload)?),
-            SEAL_EXE => supervision.seal_exe = Some(bool(payload)?),
+            SEAL_EXE => {
+                let seal = bool(payload)?;
+                if seal {
+                    require(built, Features::SEAL, at)?;
+                }
+                supervision.seal_exe = Some(seal);
+            }
             _ => skip_unknown(field.id, at)?,
         }
     }

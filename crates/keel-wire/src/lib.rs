@@ -36,6 +36,10 @@
 //!   [`MountList`].
 //! - [`MAGIC`] starts every config. keel's embedded `.keelcfg` section is all zeros when no
 //!   config was embedded, so keel checks for the magic before calling [`decode`].
+//! - [`decode_for`]`(&[u8], `[`Features`]`)` is [`decode`] for a keel built without some
+//!   optional parts (cargo features of the init): a section or field that needs a missing
+//!   part is refused at its offset, `this keel was built without mounts`. [`decode`] is
+//!   `decode_for(bytes, Features::ALL)`.
 //! - [`encode`] writes a [`Config`] into a caller's buffer and checks the result with
 //!   [`decode`], so the encoder can never produce a config keel would refuse.
 //! - [`syntax`] parses the text forms of signals and durations that keel's command line and
@@ -280,6 +284,7 @@ mod config;
 mod crc;
 mod decode;
 mod encode;
+mod features;
 mod frame;
 mod id;
 mod limits;
@@ -300,8 +305,9 @@ pub use config::{
     SeccompFilter, SignalRewrites, Strings, Supervision, TimeOffsets, Upper, User,
 };
 pub use crc::crc32c;
-pub use decode::{Error, decode};
+pub use decode::{Error, decode, decode_for};
 pub use encode::{EncodeError, encode, seal};
+pub use features::Features;
 pub use frame::{HEADER_LEN, MAGIC, MAX_LEN, OPTIONAL, VERSION};
 pub use limits::{
     CAP_LAST_CAP, CONTROLLER_NAME_MAX, DEFAULT_CGROUP_ROOT, DEFAULT_LEAF, HOST_NAME_MAX, MAX_ARGS,

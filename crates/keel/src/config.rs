@@ -58,7 +58,7 @@ pub fn load(s: &mut Settings) -> Result<(), ()> {
             },
         },
     };
-    match wire::decode(bytes) {
+    match wire::decode_for(bytes, crate::features::BUILT) {
         Ok(config) => {
             apply(s, &config);
             Ok(())

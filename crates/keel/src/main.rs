@@ -11,17 +11,25 @@
 // Every `unsafe` and raw syscall lives in `sys`, the one module allowed them.
 #![deny(unsafe_code)]
 
+// The optional parts (cargo features, see Cargo.toml) are whole modules, and the steps that
+// call them; `features::BUILT` makes the decoder refuse a config that needs a missing one.
+#[cfg(feature = "cgroup")]
 mod cgroup;
 mod cli;
 mod config;
 mod drain;
 mod exec;
+mod features;
+#[cfg(feature = "landlock")]
 mod landlock;
 mod log;
 mod machine;
+#[cfg(any(feature = "mounts", feature = "seal"))]
 mod mounts;
+#[cfg(feature = "namespaces")]
 mod namespaces;
 mod process;
+#[cfg(feature = "seal")]
 mod seal;
 mod security;
 mod signal;
@@ -30,7 +38,6 @@ mod supervise;
 mod sys;
 
 use cli::{Mode, exit};
-use keel_wire as wire;
 use log::{ErrnoText, error};
 use rustix::process::Pid;
 
@@ -71,20 +78,25 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
     if s.program.len() == 0 {
         return cli::missing_program();
     }
+    #[cfg(feature = "landlock")]
     let landlock = match s.landlock.map(landlock::plan).transpose() {
         Ok(plan) => plan.flatten(),
         Err(()) => return exit::SETUP,
     };
+    #[cfg(not(feature = "landlock"))]
+    let landlock: Option<security::LandlockPlan> = None;
     if mode == Mode::Machine {
         machine::mount_api_filesystems();
     }
     // /proc/1/exe is what a payload would attack: keel is PID 1 there, itself or as the inner
     // keel of a new pid namespace. Anywhere else keel is a supervisor inside something else,
     // and pays nothing.
-    let pid1_of_workload = own.is_init()
-        || s.namespaces
-            .is_some_and(|n| n.unshare.contains(wire::NamespaceSet::PID));
-    if s.seal_exe.unwrap_or(pid1_of_workload) {
+    #[cfg(feature = "seal")]
+    if s.seal_exe.unwrap_or(
+        own.is_init()
+            || s.namespaces
+                .is_some_and(|n| n.unshare.contains(keel_wire::NamespaceSet::PID)),
+    ) {
         seal::ensure(args, env);
     }
     if let Some(sig) = s.parent_death_signal
@@ -99,11 +111,13 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
         return exit::SETUP;
     }
     let caller = process::Caller::capture();
+    #[cfg(feature = "security")]
     if let Some(adj) = s.process.oom_score_adj
         && security::set_oom_score_adj(adj).is_err()
     {
         return exit::SETUP;
     }
+    #[cfg(feature = "cgroup")]
     let cgroup = match &s.cgroup {
         Some(c) => match cgroup::delegate(c, mode == Mode::Machine) {
             Ok(d) => Some(d),
@@ -111,6 +125,7 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
         },
         None => None,
     };
+    #[cfg(feature = "namespaces")]
     if let Some(n) = &s.namespaces {
         match namespaces::enter(n, &s, own) {
             Ok(namespaces::Entered::Inside) => {}
@@ -118,19 +133,20 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
             Err(status) => return status,
         }
     }
+    #[cfg(feature = "mounts")]
     if let Some(m) = &s.mounts {
         // Mounts never go into the namespace keel was started in: without a configured mount
         // namespace keel makes a private one.
         let has_mount_ns = s
             .namespaces
-            .is_some_and(|n| n.unshare.contains(wire::NamespaceSet::MOUNT));
-        if !has_mount_ns && let Err(e) = sys::unshare(wire::NamespaceSet::MOUNT) {
+            .is_some_and(|n| n.unshare.contains(keel_wire::NamespaceSet::MOUNT));
+        if !has_mount_ns && let Err(e) = sys::unshare(keel_wire::NamespaceSet::MOUNT) {
             error!("mounts: unshare a mount namespace: {}", ErrnoText(e));
             return exit::SETUP;
         }
         let in_user_namespace = s
             .namespaces
-            .is_some_and(|n| n.unshare.contains(wire::NamespaceSet::USER));
+            .is_some_and(|n| n.unshare.contains(keel_wire::NamespaceSet::USER));
         if mounts::build(m, in_user_namespace).is_err() {
             return exit::SETUP;
         }
@@ -140,6 +156,7 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
         env,
         keel: own,
         caller: &caller,
+        #[cfg(feature = "cgroup")]
         cgroup: cgroup.as_ref(),
         landlock: landlock.as_ref(),
     };

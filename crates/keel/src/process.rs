@@ -1,7 +1,6 @@
 //! The workload's process: which descriptors it inherits, its working directory, its
 //! environment, and the exec.
 
-use crate::cgroup::Delegated;
 use crate::cli::{Settings, exit, lookup};
 use crate::log::{self, Bytes, ErrnoText, error, say};
 use crate::{exec, sys};
@@ -52,15 +51,17 @@ pub struct Launch<'a> {
     /// names when systemd started keel.
     pub keel: Pid,
     pub caller: &'a Caller,
-    pub cgroup: Option<&'a Delegated>,
+    #[cfg(feature = "cgroup")]
+    pub cgroup: Option<&'a crate::cgroup::Delegated>,
     /// The Landlock ruleset, fitted to the kernel.
-    pub landlock: Option<&'a crate::landlock::Plan>,
+    pub landlock: Option<&'a crate::security::LandlockPlan>,
 }
 
 /// Runs the workload: in keel's own process (`--exec`), or in a child keel forked.
 /// Returns only on failure, with the status to exit with.
 pub fn exec_workload(l: &Launch<'_>) -> i32 {
     let (s, env, keel) = (l.s, l.env, l.keel);
+    #[cfg(feature = "cgroup")]
     if let Some(cgroup) = l.cgroup
         && let Err(e) = crate::cgroup::join(cgroup)
     {

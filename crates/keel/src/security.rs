@@ -21,32 +21,73 @@
 //! sets (the kernel grants root every capability the bounding set allows), so for root the
 //! bounding set is what restricts.
 
+//!
+//! Each part is an optional feature of keel (`security`, `landlock`, `seccomp`); a build
+//! without one never gets a config that asks for it (the decoder refuses it), so here the
+//! part's steps are simply absent. no_new_privs is always there: it is one prctl.
+
+#[cfg(feature = "landlock")]
 use crate::landlock;
 use crate::log::{ErrnoText, error};
+#[cfg(any(feature = "security", feature = "seccomp"))]
 use crate::sys;
 use keel_wire as wire;
-use rustix::fs::Mode;
 use rustix::io::Errno;
-use rustix::process::{Gid, Uid};
-use rustix::thread::{CapabilitySet, CapabilitySets};
-use ufmt::uwrite;
+#[cfg(feature = "security")]
+use rustix::{
+    fs::Mode,
+    process::{Gid, Uid},
+    thread::{CapabilitySet, CapabilitySets},
+};
+
+/// The Landlock ruleset fitted to the kernel, from `landlock::plan`.
+#[cfg(feature = "landlock")]
+pub use crate::landlock::Plan as LandlockPlan;
+/// A keel without Landlock has no ruleset to give: the type has no values.
+#[cfg(not(feature = "landlock"))]
+pub enum LandlockPlan {}
 
 /// The highest capability number the format allows (CAP_LAST_CAP on Linux 6.x).
+#[cfg(feature = "security")]
 const LAST_CAP: u32 = 40;
 
 /// Applies the process section's security settings and the Landlock ruleset. Errors are
 /// printed.
-pub fn apply(p: &wire::Process<'_>, landlock: Option<&landlock::Plan>) -> Result<(), ()> {
+pub fn apply(p: &wire::Process<'_>, landlock: Option<&LandlockPlan>) -> Result<(), ()> {
+    #[cfg(feature = "landlock")]
     let ruleset = landlock.map(landlock::build).transpose()?;
+    #[cfg(not(feature = "landlock"))]
+    if let Some(plan) = landlock {
+        match *plan {}
+    }
     let confine = || -> Result<(), ()> {
+        #[cfg(feature = "landlock")]
         if let Some(ruleset) = &ruleset {
             landlock::restrict(ruleset)?;
         }
-        match &p.seccomp {
-            Some(filter) => install_seccomp(filter),
-            None => Ok(()),
+        #[cfg(feature = "seccomp")]
+        if let Some(filter) = &p.seccomp {
+            install_seccomp(filter)?;
         }
+        Ok(())
     };
+    #[cfg(feature = "security")]
+    before_confinement(p)?;
+    if !p.no_new_privileges {
+        confine()?;
+    }
+    #[cfg(feature = "security")]
+    after_confinement(p)?;
+    if p.no_new_privileges {
+        rustix::thread::set_no_new_privs(true).map_err(|e| fail("PR_SET_NO_NEW_PRIVS", e))?;
+        confine()?;
+    }
+    Ok(())
+}
+
+/// Steps 1 to 3: rlimits, the umask, the bounding set.
+#[cfg(feature = "security")]
+fn before_confinement(p: &wire::Process<'_>) -> Result<(), ()> {
     for limit in p.rlimits.iter() {
         sys::set_rlimit(limit.resource, limit.soft, limit.hard).map_err(|e| {
             error!(
@@ -71,9 +112,12 @@ pub fn apply(p: &wire::Process<'_>, landlock: Option<&landlock::Plan>) -> Result
             }
         }
     }
-    if !p.no_new_privileges {
-        confine()?;
-    }
+    Ok(())
+}
+
+/// Steps 4 and 5: the user switch, then the capability sets.
+#[cfg(feature = "security")]
+fn after_confinement(p: &wire::Process<'_>) -> Result<(), ()> {
     if let Some(user) = &p.user {
         switch_user(user, p.capabilities.is_some())?;
     }
@@ -93,13 +137,10 @@ pub fn apply(p: &wire::Process<'_>, landlock: Option<&landlock::Plan>) -> Result
             .map_err(|e| fail("raise an ambient capability (PR_CAP_AMBIENT_RAISE)", e))?;
         }
     }
-    if p.no_new_privileges {
-        rustix::thread::set_no_new_privs(true).map_err(|e| fail("PR_SET_NO_NEW_PRIVS", e))?;
-        confine()?;
-    }
     Ok(())
 }
 
+#[cfg(feature = "seccomp")]
 fn install_seccomp(filter: &wire::SeccompFilter<'_>) -> Result<(), ()> {
     sys::seccomp_set_mode_filter(filter.flags, filter.program).map_err(|e| {
         let hint = match e {
@@ -122,9 +163,10 @@ fn install_seccomp(filter: &wire::SeccompFilter<'_>) -> Result<(), ()> {
 /// namespaces, because in a new user namespace /proc/self/oom_score_adj belongs to an
 /// unmapped owner and cannot be written. As with runc, the container's PID 1 (keel) and the
 /// workload share the value. Errors are printed.
+#[cfg(feature = "security")]
 pub fn set_oom_score_adj(adj: i32) -> Result<(), ()> {
     let mut text: heapless::String<12> = heapless::String::new();
-    let _ = uwrite!(text, "{}", adj);
+    let _ = ufmt::uwrite!(text, "{}", adj);
     rustix::fs::open(
         c"/proc/self/oom_score_adj",
         rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
@@ -135,6 +177,7 @@ pub fn set_oom_score_adj(adj: i32) -> Result<(), ()> {
     .map_err(|e| fail("write /proc/self/oom_score_adj", e))
 }
 
+#[cfg(feature = "security")]
 fn switch_user(user: &wire::User<'_>, keep_caps: bool) -> Result<(), ()> {
     if keep_caps {
         rustix::thread::set_keep_capabilities(true).map_err(|e| fail("PR_SET_KEEPCAPS", e))?;

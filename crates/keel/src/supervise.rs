@@ -71,6 +71,7 @@ pub fn run(launch: &Launch<'_>, own: Pid) -> i32 {
 
 /// The relay of a namespaced run (see `namespaces`): forwards every signal, as it is, to the inner
 /// keel and returns its status. The inner keel does the rewriting, the grace and the drain.
+#[cfg(feature = "namespaces")]
 pub fn relay(s: &Settings, own: Pid, inner: Pid) -> i32 {
     let _ = sys::close_from(3);
     let _ = rustix::process::chdir(c"/");

@@ -304,3 +304,72 @@ fn supervision_settings_come_from_the_config_and_flags_override_them() {
         "the program runs in keel's own process"
     );
 }
+
+/// A keel built without an optional part refuses a config that needs it, whole, before it
+/// runs anything: one line naming the file, the offset and the part, exit 2. Run against
+/// both builds: `cargo test -p keel`, and scripts/test.sh's minimal one
+/// (`--no-default-features`), which lacks them all.
+#[test]
+fn a_config_needing_a_part_this_keel_lacks_is_refused_at_its_offset() {
+    let t = Scratch::new("features");
+    let marker = t.path("ran");
+    let program = format!(
+        "[process]\nargs = [\"/bin/sh\", \"-c\", \"touch {}\"]\n",
+        marker.display()
+    );
+    let needing: [(&str, &str); 7] = [
+        ("cgroup", "[cgroup]\nleaf = \"box\"\n"),
+        ("namespaces", "[namespaces]\nunshare = [\"uts\"]\n"),
+        ("mounts", "[mounts]\nmasked = [\"/proc/kcore\"]\n"),
+        ("security", "[process.user]\numask = \"0022\"\n"),
+        (
+            "seccomp",
+            "[process.seccomp]\ndefault_action = \"SCMP_ACT_ALLOW\"\n",
+        ),
+        ("landlock", "[landlock]\nhandled_fs = [\"all\"]\n"),
+        ("seal", "[supervision]\nseal_exe = true\n"),
+    ];
+    let built = keel_gen::elf::features(&std::fs::read(KEEL).expect("read keel")).expect("record");
+    let mut refused = 0;
+    for (name, section) in needing {
+        let (part, _) = keel_wire::Features::NAMES
+            .iter()
+            .find(|(_, n)| *n == name)
+            .expect("a part");
+        if built.contains(*part) {
+            continue;
+        }
+        let cfg = t.config(name, &format!("{program}{section}"));
+        let bytes = std::fs::read(&cfg).expect("read config");
+        let offset = keel_wire::decode_for(&bytes, built).unwrap_err().offset;
+        let out = run(Command::new(KEEL).arg("-c").arg(&cfg));
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "keel: config {}: offset {offset}: this keel was built without {name}\n",
+                cfg.display()
+            )
+        );
+        assert_eq!(code(&out), 2, "{name}");
+        assert!(!marker.exists(), "{name}: the program ran");
+        refused += 1;
+    }
+    let missing = keel_wire::Features::NAMES
+        .iter()
+        .filter(|(part, name)| !built.contains(*part) && *name != "classic-mounts")
+        .count();
+    assert_eq!(refused, missing, "one case per part this keel lacks");
+}
+
+/// The record in the binary, which keel-gen reads, follows the cargo features keel was built
+/// with (the minimal build and the full one differ in every part; two are checked here).
+#[test]
+fn the_binary_records_the_parts_it_was_built_with() {
+    use keel_wire::Features;
+    let binary = std::fs::read(KEEL).expect("read keel");
+    let built = keel_gen::elf::features(&binary).expect("a record keel-gen reads");
+    assert_eq!(built.contains(Features::MOUNTS), cfg!(feature = "mounts"));
+    assert_eq!(built.contains(Features::SEAL), cfg!(feature = "seal"));
+    let shown = keel_gen::keel_features(&binary, "keel").expect("shown");
+    assert!(shown.starts_with("keel keel\nbuilt with: "), "{shown}");
+}

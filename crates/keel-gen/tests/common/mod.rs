@@ -92,11 +92,24 @@ pub fn inspect(config: &[u8]) -> String {
     String::from_utf8(ok(&["inspect", "-"], config)).unwrap()
 }
 
-/// An ELF file with a `.keelcfg` section of `size` zeros, as a fresh keel has.
+/// An ELF file with a `.keelcfg` section of `size` zeros, as a fresh keel has, built with
+/// every optional part.
 pub fn elf_with_config_section(size: usize) -> Vec<u8> {
+    elf_built_with(size, keel_wire::Features::ALL)
+}
+
+/// An ELF file with a `.keelcfg` section of `size` zeros and the `.keelfeatures` record of
+/// a keel built with `parts`.
+pub fn elf_built_with(size: usize, parts: keel_wire::Features) -> Vec<u8> {
     let mut object = Object::new(BinaryFormat::Elf, Architecture::X86_64, Endianness::Little);
     let section = object.add_section(Vec::new(), b".keelcfg".to_vec(), SectionKind::ReadOnlyData);
     object.append_section_data(section, &vec![0; size], 16);
+    let record = object.add_section(
+        Vec::new(),
+        b".keelfeatures".to_vec(),
+        SectionKind::ReadOnlyData,
+    );
+    object.append_section_data(record, &parts.record(), 1);
     object.write().unwrap()
 }
 

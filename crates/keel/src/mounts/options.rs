@@ -2,8 +2,10 @@
 //! tmpfs's options and attributes, and directories named by `/proc/self/fd/N` within
 //! fsconfig's length limit.
 
+#[cfg(feature = "mounts")]
 use crate::log::Bytes;
 use core::ffi::CStr;
+#[cfg(feature = "mounts")]
 use keel_wire::{self as wire, MountKind};
 use rustix::fd::{AsRawFd, BorrowedFd};
 use ufmt::uwrite;
@@ -11,6 +13,7 @@ use ufmt::uwrite;
 /// fsconfig refuses longer strings (fs/fsopen.c).
 pub const FSCONFIG_MAX: usize = 255;
 
+#[cfg(feature = "mounts")]
 /// The filesystem type of a mount kind (a bind has none).
 pub fn fs_name(kind: MountKind) -> &'static CStr {
     match kind {
@@ -44,6 +47,7 @@ pub fn fd_path(fd: BorrowedFd<'_>) -> heapless::String<32> {
     p
 }
 
+#[cfg(feature = "mounts")]
 /// A scratch tmpfs's parameters: mode 0755 and an optional size limit (`size` holds the
 /// `size=` text).
 pub fn tmpfs_options<'b>(
@@ -62,6 +66,7 @@ pub fn tmpfs_options<'b>(
     options
 }
 
+#[cfg(feature = "mounts")]
 /// A scratch tmpfs's attributes: nodev and nosuid, read-only when asked.
 pub fn tmpfs_attrs(read_only: bool) -> u64 {
     let attrs = wire::Mount::NODEV | wire::Mount::NOSUID;

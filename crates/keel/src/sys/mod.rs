@@ -8,11 +8,15 @@ mod arch;
 mod arrays;
 mod clock;
 mod descriptors;
+#[cfg(feature = "landlock")]
 mod landlock;
 mod mem;
+#[cfg(feature = "mounts")]
 mod mounts;
+#[cfg(any(feature = "namespaces", feature = "mounts"))]
 mod namespaces;
 mod processes;
+#[cfg(feature = "seccomp")]
 mod seccomp;
 mod signals;
 mod start;
@@ -22,12 +26,24 @@ pub use arch::exit_group;
 pub use arrays::{PtrList, StrArray};
 pub use clock::monotonic_ms;
 pub use descriptors::{close_from, dup_onto, stdio};
+#[cfg(feature = "landlock")]
 pub use landlock::{
     LandlockRule, landlock_abi, landlock_add_rule, landlock_create_ruleset, landlock_restrict_self,
 };
+#[cfg(feature = "mounts")]
 pub use mounts::{has_mount_setattr, mount_setattr};
-pub use namespaces::{loopback_up, unshare};
-pub use processes::{clone, execve, execveat, fork, prctl, prctl4, set_rlimit};
+#[cfg(feature = "namespaces")]
+pub use namespaces::loopback_up;
+#[cfg(any(feature = "namespaces", feature = "mounts"))]
+pub use namespaces::unshare;
+#[cfg(feature = "namespaces")]
+pub use processes::clone;
+#[cfg(feature = "seal")]
+pub use processes::execveat;
+pub use processes::{execve, fork};
+#[cfg(feature = "security")]
+pub use processes::{prctl, prctl4, set_rlimit};
+#[cfg(feature = "seccomp")]
 pub use seccomp::seccomp_set_mode_filter;
 pub use signals::{
     ALL_SIGNALS, SigInfo, SigSet, kill, set_signal_ignored, set_signal_mask, signal, sigtimedwait,

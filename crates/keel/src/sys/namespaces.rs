@@ -20,6 +20,7 @@ pub fn unshare(flags: u32) -> Result<(), Errno> {
         .map(drop)
 }
 
+#[cfg(feature = "namespaces")]
 /// Brings the loopback interface of a new network namespace up: SIOCGIFFLAGS, set IFF_UP,
 /// SIOCSIFFLAGS on a throwaway datagram socket. Two ioctls instead of a netlink library.
 pub fn loopback_up() -> Result<(), Errno> {

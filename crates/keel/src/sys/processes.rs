@@ -38,6 +38,7 @@ pub fn execve(path: &CStr, argv: *const *const u8, envp: *const *const u8) -> Er
     result(ret).err().unwrap_or(Errno::INVAL)
 }
 
+#[cfg(feature = "seal")]
 /// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`: runs the file `fd` refers to (keel's sealed
 /// copy). Returns only on failure.
 pub fn execveat(fd: &rustix::fd::OwnedFd, argv: *const *const u8, envp: *const *const u8) -> Errno {
@@ -57,18 +58,21 @@ pub fn execveat(fd: &rustix::fd::OwnedFd, argv: *const *const u8, envp: *const *
     result(ret).err().unwrap_or(Errno::INVAL)
 }
 
+#[cfg(feature = "security")]
 /// `prctl(option, arg2, 0, 0, 0)` for the options rustix wraps only with typed capability
 /// enums (PR_CAPBSET_DROP takes any capability number).
 pub fn prctl(option: u32, arg2: usize) -> Result<(), Errno> {
     prctl4(option, arg2, 0)
 }
 
+#[cfg(feature = "security")]
 /// `prctl(option, arg2, arg3, 0, 0)` (PR_CAP_AMBIENT with PR_CAP_AMBIENT_RAISE and a number).
 pub fn prctl4(option: u32, arg2: usize, arg3: usize) -> Result<(), Errno> {
     // SAFETY: integer arguments only; the options keel passes take no pointers.
     result(unsafe { arch::syscall5(nr::__NR_prctl, option as usize, arg2, arg3, 0, 0) }).map(drop)
 }
 
+#[cfg(feature = "security")]
 /// `prlimit64(0, resource, {soft, hard}, NULL)`: rustix's setrlimit takes a typed resource,
 /// the config carries the number. `u64::MAX` is RLIM_INFINITY.
 pub fn set_rlimit(resource: u8, soft: u64, hard: u64) -> Result<(), Errno> {

@@ -1,5 +1,6 @@
-//! Program start-up without a C library: `_start` (in `arch`) calls `entry`, and the
-//! `.keelcfg` section a config is embedded into.
+//! Program start-up without a C library: `_start` (in `arch`) calls `entry`; the
+//! `.keelcfg` section a config is embedded into, and the `.keelfeatures` record of the
+//! optional parts this keel was built with.
 
 use super::arrays::initial_arrays;
 
@@ -29,6 +30,12 @@ core::arch::global_asm!(
     ".zero 4096",
     ".popsection",
 );
+
+/// What keel-gen reads to know which configs this binary takes (`inspect --keel`, `embed`).
+/// Nothing in keel reads it; linker/keel.ld keeps it.
+#[used]
+#[unsafe(link_section = ".keelfeatures")]
+static FEATURES: [u8; keel_wire::Features::RECORD_LEN] = crate::features::BUILT.record();
 
 unsafe extern "C" {
     static __keelcfg_start: u8;

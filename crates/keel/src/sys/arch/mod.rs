@@ -4,8 +4,15 @@
 
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
+#[cfg(any(
+    feature = "seal",
+    feature = "security",
+    feature = "mounts",
+    feature = "landlock"
+))]
+pub use x86_64::syscall5;
 #[cfg(target_arch = "x86_64")]
-pub use x86_64::{exit_group, syscall3, syscall4, syscall5};
+pub use x86_64::{exit_group, syscall3, syscall4};
 
 use rustix::io::Errno;
 

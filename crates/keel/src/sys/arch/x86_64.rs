@@ -64,6 +64,12 @@ pub fn exit_group(code: i32) -> ! {
     }
 }
 
+#[cfg(any(
+    feature = "seal",
+    feature = "security",
+    feature = "mounts",
+    feature = "landlock"
+))]
 /// # Safety
 /// The caller passes arguments the syscall `nr` accepts: pointers must be valid for it.
 #[inline]
