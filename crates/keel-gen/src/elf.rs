@@ -1,33 +1,246 @@
-//! keel's own sections, found by name in the ELF section headers (which survive `strip`):
-//! the reserved config section, which a fresh keel has full of zeros ("no embedded
-//! config"), and the record of the optional parts it was built with.
+//! keel's own records in its ELF file, found by name in the section headers (which survive
+//! `strip`): `.note.keel`, the note of the optional parts it was built with, and `.keelcfg`,
+//! where an embedded config is (its address and length, zeros in a fresh keel).
+//!
+//! `embed` appends the config to the file and maps it with a read-only PT_LOAD program
+//! header of its own: the linker left a PT_NOTE header for `.note.keel`, which is the slot
+//! (the kernel ignores notes, and readers find the note by its section). A keel so carries
+//! only the bytes its config needs, and a config is not limited by reserved space. Embedding
+//! again replaces the config: the segment it added is reused and the file cut back first.
 
 use std::ops::Range;
 
-use keel_wire::Features;
+use keel_wire::{Features, MAX_LEN};
 use object::{Object, ObjectSection};
 
 pub const SECTION: &str = ".keelcfg";
-pub const FEATURES_SECTION: &str = ".keelfeatures";
+/// The empty section the linker leaves for the config, which `embed` points at the appended
+/// bytes so that `strip` and objcopy keep them.
+pub const DATA_SECTION: &str = ".keelcfg.data";
+pub const NOTE_SECTION: &str = ".note.keel";
+
+const PT_LOAD: u32 = 1;
+const PT_NOTE: u32 = 4;
+const PF_R: u32 = 4;
+const PAGE: u64 = 4096;
+/// Size of an ELF64 program header.
+const PHDR_LEN: usize = 56;
+/// Size of an ELF64 section header.
+const SHDR_LEN: usize = 64;
 
 pub fn is_elf(bytes: &[u8]) -> bool {
     bytes.starts_with(b"\x7fELF")
 }
 
-/// Where the config section's bytes are in `binary`.
-pub fn config_section(binary: &[u8]) -> Result<Range<usize>, String> {
-    section(binary, SECTION, "is this a keel binary?")
+/// The optional parts the keel `binary` was built with, from its note.
+pub fn features(binary: &[u8]) -> Result<Features, String> {
+    let note = &binary[section(
+        binary,
+        NOTE_SECTION,
+        "a keel from before its parts were cargo features, or not a keel: rebuild it",
+    )?];
+    // namesz, descsz, type, then "keel\0" padded to 8 bytes, then the record.
+    let record = note
+        .strip_prefix(&[5, 0, 0, 0, 10, 0, 0, 0, 1, 0, 0, 0][..])
+        .and_then(|rest| rest.strip_prefix(b"keel\0\0\0\0"));
+    record
+        .and_then(|record| Features::from_record(record.get(..Features::RECORD_LEN)?))
+        .ok_or_else(|| {
+            format!("its {NOTE_SECTION} note is not one this keel-gen reads: use the keel-gen of the same version")
+        })
 }
 
-/// The optional parts the keel `binary` was built with.
-pub fn features(binary: &[u8]) -> Result<Features, String> {
-    let range = section(
-        binary,
-        FEATURES_SECTION,
-        "a keel from before its parts were cargo features, or not a keel: rebuild it",
-    )?;
-    Features::from_record(&binary[range])
-        .ok_or_else(|| format!("its {FEATURES_SECTION} section is not a record this keel-gen reads: use the keel-gen of the same version"))
+/// Where the config embedded in `binary` is in the file; None for a keel without one.
+pub fn embedded(binary: &[u8]) -> Result<Option<Range<usize>>, String> {
+    let (addr, len) = record(binary)?;
+    if len == 0 {
+        return Ok(None);
+    }
+    let file = object::File::parse(binary)
+        .map_err(|e| format!("not an ELF file keel-gen can read ({e})"))?;
+    let data = file
+        .section_by_name(DATA_SECTION)
+        .filter(|data| data.address() == addr && data.size() == len)
+        .ok_or_else(|| {
+            format!("its {SECTION} record names no {DATA_SECTION} of the file: embed again into a fresh keel")
+        })?;
+    let (offset, size) = data.file_range().unwrap_or_default();
+    file_range(binary, offset, size)
+        .filter(|range| range.len() as u64 == len)
+        .map(Some)
+        .ok_or_else(|| "its embedded config lies outside the file".to_owned())
+}
+
+/// `binary` with `config` embedded, replacing any config embedded before.
+pub fn embed(mut binary: Vec<u8>, config: &[u8]) -> Result<Vec<u8>, String> {
+    if config.len() > MAX_LEN {
+        return Err(format!(
+            "the config is {} bytes, more than keel's limit of {MAX_LEN}",
+            config.len()
+        ));
+    }
+    let record_at = section(&binary, SECTION, "is this a keel binary?")?;
+    let (old_addr, old_len) = record(&binary)?;
+    let headers = program_headers(&binary)?;
+    let previous = (old_len != 0)
+        .then(|| {
+            headers
+                .iter()
+                .position(|p| p.kind == PT_LOAD && p.vaddr == old_addr && p.filesz == old_len)
+        })
+        .flatten();
+    let slot = match previous {
+        Some(slot) => {
+            // Cut the old config off when it ends the file, as the last embed left it (a
+            // strip since may have moved the section headers behind it: then it stays).
+            let old = &headers[slot];
+            if old.offset + old.filesz == binary.len() as u64 {
+                binary.truncate(usize::try_from(old.offset).map_err(|_| "bad offset")?);
+            }
+            slot
+        }
+        None => headers.iter().position(|p| p.kind == PT_NOTE).ok_or_else(|| {
+            format!("no PT_NOTE program header (for {NOTE_SECTION}) to map the config with: is this a keel binary?")
+        })?,
+    };
+    // The segment starts past everything else keel's image maps, on a page of its own; the
+    // file needs no padding, only the same offset within a page (the rule for p_offset).
+    let end_of_image = headers
+        .iter()
+        .enumerate()
+        .filter(|&(i, p)| i != slot && p.kind == PT_LOAD)
+        .map(|(_, p)| p.vaddr + p.memsz)
+        .max()
+        .ok_or("no PT_LOAD program header")?;
+    let offset = binary.len() as u64;
+    let addr = end_of_image.next_multiple_of(PAGE) + offset % PAGE;
+    let len = config.len() as u64;
+    binary.extend_from_slice(config);
+    let header = Phdr {
+        kind: PT_LOAD,
+        flags: PF_R,
+        offset,
+        vaddr: addr,
+        filesz: len,
+        memsz: len,
+        align: PAGE,
+    };
+    let at = phdr_offset(&binary, slot)?;
+    binary[at..at + PHDR_LEN].copy_from_slice(&header.to_bytes());
+    let at = data_section_header(&binary)?;
+    for (field, word) in [(16, addr), (24, offset), (32, len)] {
+        binary[at + field..at + field + 8].copy_from_slice(&word.to_le_bytes());
+    }
+    let record = &mut binary[record_at];
+    record[..8].copy_from_slice(&addr.to_le_bytes());
+    record[8..].copy_from_slice(&len.to_le_bytes());
+    Ok(binary)
+}
+
+/// The address and length in the `.keelcfg` record.
+fn record(binary: &[u8]) -> Result<(u64, u64), String> {
+    let bytes = &binary[section(binary, SECTION, "is this a keel binary?")?];
+    let record: &[u8; 16] = bytes.try_into().map_err(|_| {
+        format!("its {SECTION} section is not the 16-byte record this keel-gen reads: use the keel-gen of the same version")
+    })?;
+    let (addr, len) = record.split_first_chunk::<8>().expect("16 bytes");
+    let len: &[u8; 8] = len.try_into().expect("8 bytes");
+    Ok((u64::from_le_bytes(*addr), u64::from_le_bytes(*len)))
+}
+
+/// An ELF64 program header.
+struct Phdr {
+    kind: u32,
+    flags: u32,
+    offset: u64,
+    vaddr: u64,
+    filesz: u64,
+    memsz: u64,
+    align: u64,
+}
+
+impl Phdr {
+    fn read(b: &[u8]) -> Phdr {
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        Phdr {
+            kind: u32_at(0),
+            flags: u32_at(4),
+            offset: u64_at(8),
+            vaddr: u64_at(16),
+            filesz: u64_at(32),
+            memsz: u64_at(40),
+            align: u64_at(48),
+        }
+    }
+
+    fn to_bytes(&self) -> [u8; PHDR_LEN] {
+        let mut b = [0; PHDR_LEN];
+        b[0..4].copy_from_slice(&self.kind.to_le_bytes());
+        b[4..8].copy_from_slice(&self.flags.to_le_bytes());
+        for (at, word) in [
+            (8, self.offset),
+            (16, self.vaddr),
+            (24, self.vaddr), // p_paddr
+            (32, self.filesz),
+            (40, self.memsz),
+            (48, self.align),
+        ] {
+            b[at..at + 8].copy_from_slice(&word.to_le_bytes());
+        }
+        b
+    }
+}
+
+/// Where the section header of `.keelcfg.data` is in the file (sh_addr, sh_offset and
+/// sh_size are at 16, 24 and 32 in it).
+fn data_section_header(binary: &[u8]) -> Result<usize, String> {
+    let file = object::File::parse(binary)
+        .map_err(|e| format!("not an ELF file keel-gen can read ({e})"))?;
+    let index = file
+        .section_by_name(DATA_SECTION)
+        .ok_or_else(|| format!("no {DATA_SECTION} section: a keel from before embedding grew the file, or not a keel: rebuild it"))?
+        .index()
+        .0;
+    let shoff = binary
+        .get(0x28..0x30)
+        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")));
+    shoff
+        .and_then(|shoff| usize::try_from(shoff).ok())
+        .and_then(|shoff| shoff.checked_add(index.checked_mul(SHDR_LEN)?))
+        .filter(|at| at + SHDR_LEN <= binary.len())
+        .ok_or_else(|| "its section headers lie outside the file".to_owned())
+}
+
+/// Where program header `index` is in the file.
+fn phdr_offset(binary: &[u8], index: usize) -> Result<usize, String> {
+    let phoff = binary
+        .get(0x20..0x28)
+        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")));
+    phoff
+        .and_then(|phoff| usize::try_from(phoff).ok())
+        .and_then(|phoff| phoff.checked_add(index.checked_mul(PHDR_LEN)?))
+        .filter(|at| at + PHDR_LEN <= binary.len())
+        .ok_or_else(|| "its program headers lie outside the file".to_owned())
+}
+
+/// The program headers of a little-endian ELF64 file (what keel is).
+fn program_headers(binary: &[u8]) -> Result<Vec<Phdr>, String> {
+    if binary.get(4..6) != Some(&[2, 1][..]) {
+        return Err("not a little-endian 64-bit ELF file, which keel is".to_owned());
+    }
+    let count = binary
+        .get(0x38..0x3a)
+        .map_or(0, |b| u16::from_le_bytes([b[0], b[1]]));
+    (0..usize::from(count))
+        .map(|i| phdr_offset(binary, i).map(|at| Phdr::read(&binary[at..at + PHDR_LEN])))
+        .collect()
+}
+
+fn file_range(binary: &[u8], offset: u64, size: u64) -> Option<Range<usize>> {
+    let start = usize::try_from(offset).ok()?;
+    let end = start.checked_add(usize::try_from(size).ok()?)?;
+    (end <= binary.len()).then_some(start..end)
 }
 
 /// Where the bytes of the section `name` are in `binary`; `missing` says why it may not be.
@@ -40,30 +253,6 @@ fn section(binary: &[u8], name: &str, missing: &str) -> Result<Range<usize>, Str
     let (offset, size) = section
         .file_range()
         .ok_or_else(|| format!("its {name} section takes no space in the file"))?;
-    let start = usize::try_from(offset).ok();
-    let end = start
-        .zip(usize::try_from(size).ok())
-        .and_then(|(start, size)| start.checked_add(size));
-    match (start, end) {
-        (Some(start), Some(end)) if end <= binary.len() => Ok(start..end),
-        _ => Err(format!("its {name} section lies outside the file")),
-    }
-}
-
-/// Writes `config` at the start of the config section and zeros the rest of it, replacing
-/// any config embedded before.
-pub fn embed(binary: &mut [u8], config: &[u8]) -> Result<(), String> {
-    let range = config_section(binary)?;
-    let section = &mut binary[range];
-    if config.len() > section.len() {
-        return Err(format!(
-            "the config is {} bytes but the {SECTION} section holds only {} bytes: shorten the config",
-            config.len(),
-            section.len()
-        ));
-    }
-    let (head, rest) = section.split_at_mut(config.len());
-    head.copy_from_slice(config);
-    rest.fill(0);
-    Ok(())
+    file_range(binary, offset, size)
+        .ok_or_else(|| format!("its {name} section lies outside the file"))
 }

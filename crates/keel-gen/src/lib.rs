@@ -55,14 +55,14 @@ pub fn compile(source: &Source) -> Result<Built, String> {
 /// into the same bytes. `name` is how errors name the input.
 pub fn inspect(bytes: &[u8], name: &str) -> Result<String, String> {
     let (config, origin) = if elf::is_elf(bytes) {
-        let section = &bytes[elf::config_section(bytes).map_err(|e| format!("{name}: {e}"))?];
-        if section.iter().all(|&b| b == 0) {
+        let range = elf::embedded(bytes).map_err(|e| format!("{name}: {e}"))?;
+        let Some(range) = range else {
             return Err(format!(
-                "{name}: no config embedded (its {} section is all zeros); add one with keel-gen embed",
+                "{name}: no config embedded (its {} record is zeros); add one with keel-gen embed",
                 elf::SECTION
             ));
-        }
-        (section, format!("the {} section of {name}", elf::SECTION))
+        };
+        (&bytes[range], format!("the config embedded in {name}"))
     } else {
         (bytes, name.to_owned())
     };
@@ -73,8 +73,8 @@ pub fn inspect(bytes: &[u8], name: &str) -> Result<String, String> {
     Ok(format!("# keel config decoded from {origin}\n{toml}"))
 }
 
-/// `keel` (a keel binary) with `config` written into its .keelcfg section, replacing any
-/// config embedded before. The names are how errors name the two inputs. A config the
+/// `keel` (a keel binary) with `config` embedded (see `elf`), replacing any config
+/// embedded before. The names are how errors name the two inputs. A config the
 /// binary would refuse, because it needs a part the binary was built without, is refused.
 pub fn embed(
     config: &[u8],
@@ -83,14 +83,13 @@ pub fn embed(
     keel_name: &str,
 ) -> Result<Vec<u8>, String> {
     wire::decode(config).map_err(|e| format!("{config_name}: not a valid keel config: {e}"))?;
-    let mut binary = keel.to_vec();
-    elf::embed(&mut binary, config).map_err(|e| format!("{keel_name}: {e}"))?;
     let built = elf::features(keel).map_err(|e| format!("{keel_name}: {e}"))?;
     wire::decode_for(config, built).map_err(|e| {
         format!(
             "{config_name}: {e} ({keel_name}): build keel with that feature, or leave it out of the config"
         )
     })?;
+    let binary = elf::embed(keel.to_vec(), config).map_err(|e| format!("{keel_name}: {e}"))?;
     Ok(binary)
 }
 

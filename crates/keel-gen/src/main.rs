@@ -41,7 +41,7 @@ enum Command {
         #[arg(long)]
         keel: Option<PathBuf>,
     },
-    /// Copy a keel binary with a config written into its .keelcfg section, replacing any
+    /// Copy a keel binary with a config embedded (appended, in a read-only segment), replacing any
     /// config embedded before.
     Embed {
         /// The binary config to embed, from `build`.

@@ -4,7 +4,7 @@
 //! A keel built without a part refuses, at decode time and so before any side effect, a
 //! config that needs it: [`decode_for`](crate::decode_for) stops at the section or field with
 //! "this keel was built without mounts". The binary carries its set as a [`Features::record`]
-//! in its `.keelfeatures` section, which keel-gen reads to show it (`inspect --keel`) and to
+//! in its `.note.keel` ELF note, which keel-gen reads to show it (`inspect --keel`) and to
 //! refuse embedding a config the binary would refuse.
 
 /// A set of the optional parts of keel.
@@ -62,6 +62,11 @@ impl Features {
         } else {
             Features(self.0 & !part.0)
         }
+    }
+
+    /// The set as bits, as a record holds them.
+    pub const fn bits(self) -> u16 {
+        self.0
     }
 
     /// Whether every part of `other` is in `self`.

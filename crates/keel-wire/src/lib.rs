@@ -34,8 +34,8 @@
 //! - Repeated items are a [`List`] of records that [`decode`] has checked, so reading them
 //!   cannot fail: [`Strings`], [`Gids`], [`Rlimits`], [`Delegates`], [`Limits`], [`IdMaps`],
 //!   [`MountList`].
-//! - [`MAGIC`] starts every config. keel's embedded `.keelcfg` section is all zeros when no
-//!   config was embedded, so keel checks for the magic before calling [`decode`].
+//! - [`MAGIC`] starts every config; keel checks for it before calling [`decode`] on a
+//!   config embedded in its binary.
 //! - [`decode_for`]`(&[u8], `[`Features`]`)` is [`decode`] for a keel built without some
 //!   optional parts (cargo features of the init): a section or field that needs a missing
 //!   part is refused at its offset, `this keel was built without mounts`. [`decode`] is

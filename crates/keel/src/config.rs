@@ -3,7 +3,7 @@
 //! Sources, first found wins:
 //! 1. `-c FILE` / `--config FILE` on the command line;
 //! 2. `KEEL_CONFIG=FILE` in the environment;
-//! 3. the config embedded in keel's own `.keelcfg` section by `keel-gen embed`;
+//! 3. the config `keel-gen embed` appended to keel's binary (found through `.keelcfg`);
 //! 4. `/etc/keel.cfg`, if it exists;
 //! 5. none: keel behaves like tini.
 //!

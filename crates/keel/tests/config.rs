@@ -85,15 +85,58 @@ fn an_embedded_config_needs_no_file_and_no_flag() {
     assert!(shown.contains("exit 11"), "{shown}");
 }
 
+/// `keel-gen embed` appends the config to the real keel in a read-only segment of its own:
+/// the file grows by exactly the config, a config far above the old 4 KiB reservation fits,
+/// embedding again replaces it, and `strip` keeps it.
 #[test]
-fn embedding_fills_the_real_keels_config_section() {
-    let t = Scratch::new("embed-section");
-    let cfg = t.config("c", &exits_with(7));
-    let keel = std::fs::read(t.embedded_keel("keel", &cfg)).unwrap();
-    let section = &keel[keel_gen::elf::config_section(&keel).unwrap()];
-    let config = std::fs::read(&cfg).unwrap();
-    assert_eq!(&section[..config.len()], &config[..]);
-    assert!(section[config.len()..].iter().all(|&b| b == 0));
+fn embedding_appends_the_config_and_survives_strip() {
+    let t = Scratch::new("embed-segment");
+    let fresh = std::fs::read(KEEL).unwrap();
+    // 60 variables of 500 bytes: a config of some 30 KB.
+    let env: Vec<String> = (0..60)
+        .map(|i| format!("\"V{i}={}\"", "x".repeat(500)))
+        .collect();
+    let big = t.config(
+        "big",
+        &format!(
+            "[process]\nargs = [\"/bin/sh\", \"-c\", \"[ ${{#V59}} = 500 ] && exit 21\"]\nenv = [{}]\n",
+            env.join(", ")
+        ),
+    );
+    let big_bytes = std::fs::read(&big).unwrap();
+    assert!(big_bytes.len() > 30_000, "{}", big_bytes.len());
+    let keel = t.embedded_keel("keel", &big);
+    let embedded = std::fs::read(&keel).unwrap();
+    assert_eq!(embedded.len(), fresh.len() + big_bytes.len());
+    assert_eq!(code(&run(&mut Command::new(&keel))), 21);
+    let range = keel_gen::elf::embedded(&embedded)
+        .unwrap()
+        .expect("embedded");
+    assert_eq!(&embedded[range], &big_bytes[..]);
+    let shown = keel_gen::inspect(&embedded, "k").unwrap();
+    assert!(shown.starts_with("# keel config decoded from the config embedded in k\n"));
+
+    // Again, into the keel that has one: replaced, and the file is fresh + the new config.
+    let small = t.config("small", &exits_with(22));
+    let small_bytes = std::fs::read(&small).unwrap();
+    let again = keel_gen::embed(&small_bytes, "small", &embedded, "keel").unwrap();
+    assert_eq!(again.len(), fresh.len() + small_bytes.len());
+    let again_path = t.path("again");
+    std::fs::write(&again_path, &again).unwrap();
+    std::fs::set_permissions(&again_path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(code(&run(&mut Command::new(&again_path))), 22);
+
+    // strip rewrites the file from its sections: the config's section keeps it.
+    let stripped = t.path("stripped");
+    let strip = Command::new("strip")
+        .arg(&again_path)
+        .arg("-o")
+        .arg(&stripped)
+        .status()
+        .expect("strip (binutils)");
+    assert!(strip.success());
+    assert_eq!(code(&run(&mut Command::new(&stripped))), 22);
+    assert_eq!(keel_gen::elf::embedded(&fresh).unwrap(), None);
 }
 
 /// Runs `script` with /etc replaced by an empty tmpfs in a private mount namespace.

@@ -92,34 +92,15 @@ pub fn inspect(config: &[u8]) -> String {
     String::from_utf8(ok(&["inspect", "-"], config)).unwrap()
 }
 
-/// An ELF file with a `.keelcfg` section of `size` zeros, as a fresh keel has, built with
-/// every optional part.
-pub fn elf_with_config_section(size: usize) -> Vec<u8> {
-    elf_built_with(size, keel_wire::Features::ALL)
-}
-
-/// An ELF file with a `.keelcfg` section of `size` zeros and the `.keelfeatures` record of
-/// a keel built with `parts`.
-pub fn elf_built_with(size: usize, parts: keel_wire::Features) -> Vec<u8> {
+/// An ELF file with the `.note.keel` note of a keel built with `parts`, and nothing else of
+/// keel's (a relocatable object: no program headers).
+pub fn elf_built_with(parts: keel_wire::Features) -> Vec<u8> {
     let mut object = Object::new(BinaryFormat::Elf, Architecture::X86_64, Endianness::Little);
-    let section = object.add_section(Vec::new(), b".keelcfg".to_vec(), SectionKind::ReadOnlyData);
-    object.append_section_data(section, &vec![0; size], 16);
-    let record = object.add_section(
-        Vec::new(),
-        b".keelfeatures".to_vec(),
-        SectionKind::ReadOnlyData,
-    );
-    object.append_section_data(record, &parts.record(), 1);
+    let note = object.add_section(Vec::new(), b".note.keel".to_vec(), SectionKind::Note);
+    let mut bytes = vec![5, 0, 0, 0, 10, 0, 0, 0, 1, 0, 0, 0];
+    bytes.extend_from_slice(b"keel\0\0\0\0");
+    bytes.extend_from_slice(&parts.record());
+    bytes.extend_from_slice(&[0, 0]);
+    object.append_section_data(note, &bytes, 4);
     object.write().unwrap()
-}
-
-/// The `.keelcfg` section of an ELF file.
-pub fn config_section(elf: &[u8]) -> Vec<u8> {
-    use object::{Object as _, ObjectSection as _};
-    let file = object::File::parse(elf).unwrap();
-    file.section_by_name(".keelcfg")
-        .unwrap()
-        .data()
-        .unwrap()
-        .to_vec()
 }
