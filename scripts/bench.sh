@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Measures keel side by side with the peer inits (tini, tini-static, dumb-init, catatonit) on this
-# machine and prints one markdown report; it also goes to target/bench/report.md, with the raw data
+# Measures keel (the full build and the minimal one) side by side with the peer inits on this
+# machine: Debian's tini, tini-static, dumb-init and catatonit, and tini (also TINI_MINIMAL),
+# dumb-init and catatonit built static with musl from their Debian sources
+# (scripts/lib/musl-peers.sh), and prints one markdown report; it also goes to target/bench/report.md, with the raw data
 # under target/bench/raw/. A report, not a test: no number here passes or fails anything.
 # Usage: scripts/bench.sh   (env: BENCH_RUNS=300 hyperfine runs per command and round,
 #                             BENCH_ROUNDS=5 hyperfine invocations, KEEL=path to a keel binary)
@@ -36,6 +38,13 @@ if [[ -z ${KEEL:-} ]]; then
     fi
 fi
 [[ -x $keel ]] || die "no keel binary at $keel"
+# The minimal keel in a target directory of its own (crates/keel/Cargo.toml says why).
+keel_minimal=$root/target/minimal/release/keel
+say "cargo build --release -p keel --no-default-features (target/minimal)"
+CARGO_TARGET_DIR=$root/target/minimal cargo build --quiet --release -p keel --no-default-features ||
+    die "the minimal keel does not build"
+say "the peers built static with musl (scripts/lib/musl-peers.sh)"
+musl=$(scripts/lib/musl-peers.sh) || die "scripts/lib/musl-peers.sh failed"
 unstripped=$out/unstripped/release/keel
 say "cargo build (unstripped copy, for nm) into target/bench/unstripped"
 if ! CARGO_PROFILE_RELEASE_STRIP=false cargo build --quiet --release --bin keel --target-dir "$out/unstripped"; then
@@ -49,12 +58,19 @@ mkdir -p "$raw"/{mem,strace,idle,ctxt,stripped}
 # The inits, in report order, each with the arguments that put it in front of PROGRAM. tini gets -s
 # (subreaper; without it, it warns when it is not PID 1); keel and catatonit become subreapers by
 # themselves; dumb-init is a plain parent.
-names=(tini tini-static dumb-init catatonit keel)
+# TINI_MINIMAL has no option parsing at all: PROGRAM comes first.
+names=(tini tini-static dumb-init catatonit tini-musl tini-minimal-musl dumb-init-musl catatonit-musl
+    keel-minimal keel)
 declare -A cmd=(
     [tini]="$(command -v tini) -s --"
     [tini-static]="$(command -v tini-static) -s --"
     [dumb-init]="$(command -v dumb-init)"
     [catatonit]="$(command -v catatonit) --"
+    [tini-musl]="$musl/tini -s --"
+    [tini-minimal-musl]="$musl/tini-minimal"
+    [dumb-init-musl]="$musl/dumb-init"
+    [catatonit-musl]="$musl/catatonit --"
+    [keel-minimal]="$keel_minimal --"
     [keel]="$keel --"
 )
 true_bin=$(readlink -f "$(type -P true)")
@@ -102,7 +118,7 @@ for n in "${names[@]}" true; do
     strace -r -T -o "$raw/strace/$n.trace.txt" "${a[@]}"
 done
 
-# ---- 2. memory while it supervises `sleep 1`: 5 rounds, the five inits side by side in each -------
+# ---- 2. memory while it supervises `sleep 1`: 5 rounds, all the inits side by side in each -------
 say "memory: 5 rounds of INIT -- sleep 1"
 for r in 1 2 3 4 5; do
     declare -A pid=()
@@ -155,6 +171,10 @@ size -A "$unstripped" >"$raw/keel-unstripped.size.txt"
     echo "idle_secs=$idle_secs"
     echo "true=$true_bin"
     echo "sleep=$sleep_bin"
+    echo "names=${names[*]}"
+    # shellcheck source=scripts/lib/size-budgets.sh
+    source "$root/scripts/lib/size-budgets.sh"
+    echo "budgets=full $FULL_BUDGET, minimal $MINIMAL_BUDGET"
 } >"$raw/meta.txt"
 
 python3 scripts/lib/bench-report.py "$raw" >"$out/report.md"

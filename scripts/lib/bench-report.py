@@ -12,7 +12,6 @@ import statistics
 import sys
 
 RAW = sys.argv[1]
-NAMES = ["tini", "tini-static", "dumb-init", "catatonit", "keel"]
 
 
 def path(*p):
@@ -42,6 +41,7 @@ def fmt_int(n):
 
 
 meta = kv_file(read("meta.txt"), "=")
+NAMES = meta["names"].split()  # bench.sh's list, in report order
 with open(path("inits.tsv")) as f:
     inits = {r["name"]: r for r in csv.DictReader(f, delimiter="\t")}
 
@@ -182,15 +182,18 @@ t = inits["true"]
 print("| /bin/true alone | `true` | " + fmt_int(int(t["stripped_bytes"])) + " | " + linking(t["file"])
       + f" | | | | {base_us:.1f} | {hf['true'][1]:.0f} | {base_us / ref_us:.2f} | — | {calls} ({errs}) | | | |")
 
+print(f"\nSize budgets that scripts/test.sh enforces (scripts/lib/size-budgets.sh): {meta['budgets']} bytes; "
+      "the goals are 49,152 (full) and 16,384 (minimal).")
+
 print(f"""
 How each column was measured (all on this machine, in this one run):
 
 * **bytes**: `stat -c %s` of the installed binary (all are already stripped; an unstripped one would be
   measured after `strip`); **linking** from `file -L`.
 * **VmRSS / RssAnon** from `/proc/PID/status`, **Pss** from `/proc/PID/smaps_rollup`, of the init while it
-  supervises `sleep 1`, read 0.3 s after the start; median of {rss[3]} rounds (the five inits run side by side
+  supervises `sleep 1`, read 0.3 s after the start; median of {rss[3]} rounds (all the inits run side by side
   in each round).
-* **median µs**: `hyperfine -N --warmup 20 --runs {runs}` with all six commands in one invocation, run
+* **median µs**: `hyperfine -N --warmup 20 --runs {runs}` with all {len(NAMES) + 1} commands in one invocation, run
   {len(rounds)} time(s) with the order rotated; the median of the per-run wall times from `--export-json` of each
   invocation, then the median of those {len(rounds)}. **× tini-static** is the ratio of those medians, **+µs vs
   true** the overhead over running `/bin/true` alone ({base_us:.1f} µs); **min µs** the fastest single run.
