@@ -5,12 +5,47 @@
 use crate::limits::MAX_SIGNAL;
 
 /// Names of signals 1..=31 in order: the numbering of x86_64, aarch64 and the other
-/// asm-generic architectures.
-const NAMES: [&str; 31] = [
-    "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
-    "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
-    "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+/// asm-generic architectures. NUL-padded to 6 bytes: a table of `&str` would cost keel 16
+/// bytes of pointer and length per name, more than the names.
+const NAMES: [[u8; 6]; 31] = [
+    *b"HUP\0\0\0",
+    *b"INT\0\0\0",
+    *b"QUIT\0\0",
+    *b"ILL\0\0\0",
+    *b"TRAP\0\0",
+    *b"ABRT\0\0",
+    *b"BUS\0\0\0",
+    *b"FPE\0\0\0",
+    *b"KILL\0\0",
+    *b"USR1\0\0",
+    *b"SEGV\0\0",
+    *b"USR2\0\0",
+    *b"PIPE\0\0",
+    *b"ALRM\0\0",
+    *b"TERM\0\0",
+    *b"STKFLT",
+    *b"CHLD\0\0",
+    *b"CONT\0\0",
+    *b"STOP\0\0",
+    *b"TSTP\0\0",
+    *b"TTIN\0\0",
+    *b"TTOU\0\0",
+    *b"URG\0\0\0",
+    *b"XCPU\0\0",
+    *b"XFSZ\0\0",
+    *b"VTALRM",
+    *b"PROF\0\0",
+    *b"WINCH\0",
+    *b"IO\0\0\0\0",
+    *b"PWR\0\0\0",
+    *b"SYS\0\0\0",
 ];
+
+/// The name in a padded entry of `NAMES`.
+fn name(padded: &[u8; 6]) -> &[u8] {
+    let len = padded.iter().position(|&b| b == 0).unwrap_or(padded.len());
+    padded.get(..len).unwrap_or_default()
+}
 
 /// The first real-time signal as C libraries number it, so as `kill -l` and the programs keel
 /// runs know it: they reserve the kernel's 32 and 33 for themselves.
@@ -19,7 +54,8 @@ pub const RTMIN: u8 = 34;
 /// The name of a signal 1..=31 without `SIG` (`TERM`); other numbers have none (real-time
 /// signals are written `RTMIN+n`).
 pub fn signal_name(signal: u8) -> Option<&'static str> {
-    NAMES.get(usize::from(signal).checked_sub(1)?).copied()
+    let padded = NAMES.get(usize::from(signal).checked_sub(1)?)?;
+    core::str::from_utf8(name(padded)).ok()
 }
 
 /// A signal 1..=64: a number, a name with or without `SIG`, `RTMIN+n` or `RTMAX-n`.
@@ -73,7 +109,7 @@ pub fn parse_decimal(text: &[u8]) -> Option<u32> {
 fn named_signal(name: &[u8]) -> Option<u32> {
     if let Some(index) = NAMES
         .iter()
-        .position(|n| n.as_bytes().eq_ignore_ascii_case(name))
+        .position(|padded| self::name(padded).eq_ignore_ascii_case(name))
     {
         return u32::try_from(index + 1).ok();
     }

@@ -109,53 +109,78 @@ impl ufmt::uDisplay for ErrnoText {
         f: &mut ufmt::Formatter<'_, W>,
     ) -> Result<(), W::Error> {
         let raw = self.0.raw_os_error();
-        match ERRNO_NAMES.iter().find(|(n, _)| i32::from(*n) == raw) {
-            Some((_, text)) => f.write_str(text),
+        let text = ERRNOS
+            .iter()
+            .position(|&n| i32::from(n) == raw)
+            .and_then(|index| line(ERRNO_TEXTS, index));
+        match text {
+            Some(text) => f.write_str(text),
             None => ufmt::uwrite!(f, "errno {}", raw),
         }
     }
 }
 
-/// The errnos keel's system calls can meet, with glibc's descriptions. One string per errno,
-/// not a name and a description apart: a table of two `&str` costs keel 600 bytes more.
-const ERRNO_NAMES: &[(u8, &str)] = &[
-    (1, "EPERM (Operation not permitted)"),
-    (2, "ENOENT (No such file or directory)"),
-    (3, "ESRCH (No such process)"),
-    (4, "EINTR (Interrupted system call)"),
-    (5, "EIO (Input/output error)"),
-    (6, "ENXIO (No such device or address)"),
-    (7, "E2BIG (Argument list too long)"),
-    (8, "ENOEXEC (Exec format error)"),
-    (9, "EBADF (Bad file descriptor)"),
-    (10, "ECHILD (No child processes)"),
-    (11, "EAGAIN (Resource temporarily unavailable)"),
-    (12, "ENOMEM (Cannot allocate memory)"),
-    (13, "EACCES (Permission denied)"),
-    (14, "EFAULT (Bad address)"),
-    (16, "EBUSY (Device or resource busy)"),
-    (17, "EEXIST (File exists)"),
-    (18, "EXDEV (Invalid cross-device link)"),
-    (19, "ENODEV (No such device)"),
-    (20, "ENOTDIR (Not a directory)"),
-    (21, "EISDIR (Is a directory)"),
-    (22, "EINVAL (Invalid argument)"),
-    (23, "ENFILE (Too many open files in system)"),
-    (24, "EMFILE (Too many open files)"),
-    (25, "ENOTTY (Inappropriate ioctl for device)"),
-    (26, "ETXTBSY (Text file busy)"),
-    (27, "EFBIG (File too large)"),
-    (28, "ENOSPC (No space left on device)"),
-    (30, "EROFS (Read-only file system)"),
-    (31, "EMLINK (Too many links)"),
-    (36, "ENAMETOOLONG (File name too long)"),
-    (38, "ENOSYS (Function not implemented)"),
-    (39, "ENOTEMPTY (Directory not empty)"),
-    (40, "ELOOP (Too many levels of symbolic links)"),
-    (75, "EOVERFLOW (Value too large for defined data type)"),
-    (95, "EOPNOTSUPP (Operation not supported)"),
-    (122, "EDQUOT (Disk quota exceeded)"),
+/// Line `index` of `text` (lines end with '\n'), by a byte loop: str's splitters would bring
+/// their pattern searchers.
+fn line(text: &str, index: usize) -> Option<&str> {
+    let mut start = 0;
+    let mut seen = 0;
+    for (at, &byte) in text.as_bytes().iter().enumerate() {
+        if byte == b'\n' {
+            if seen == index {
+                return text.get(start..at);
+            }
+            seen += 1;
+            start = at + 1;
+        }
+    }
+    None
+}
+
+/// The errnos keel's system calls can meet, and their names with glibc's descriptions, one
+/// line each in the same order: one string instead of a table of `&str`, whose 16-byte
+/// pointers cost keel more than the text.
+const ERRNOS: [u8; 36] = [
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+    28, 30, 31, 36, 38, 39, 40, 75, 95, 122,
 ];
+const ERRNO_TEXTS: &str = "\
+EPERM (Operation not permitted)\n\
+ENOENT (No such file or directory)\n\
+ESRCH (No such process)\n\
+EINTR (Interrupted system call)\n\
+EIO (Input/output error)\n\
+ENXIO (No such device or address)\n\
+E2BIG (Argument list too long)\n\
+ENOEXEC (Exec format error)\n\
+EBADF (Bad file descriptor)\n\
+ECHILD (No child processes)\n\
+EAGAIN (Resource temporarily unavailable)\n\
+ENOMEM (Cannot allocate memory)\n\
+EACCES (Permission denied)\n\
+EFAULT (Bad address)\n\
+EBUSY (Device or resource busy)\n\
+EEXIST (File exists)\n\
+EXDEV (Invalid cross-device link)\n\
+ENODEV (No such device)\n\
+ENOTDIR (Not a directory)\n\
+EISDIR (Is a directory)\n\
+EINVAL (Invalid argument)\n\
+ENFILE (Too many open files in system)\n\
+EMFILE (Too many open files)\n\
+ENOTTY (Inappropriate ioctl for device)\n\
+ETXTBSY (Text file busy)\n\
+EFBIG (File too large)\n\
+ENOSPC (No space left on device)\n\
+EROFS (Read-only file system)\n\
+EMLINK (Too many links)\n\
+ENAMETOOLONG (File name too long)\n\
+ENOSYS (Function not implemented)\n\
+ENOTEMPTY (Directory not empty)\n\
+ELOOP (Too many levels of symbolic links)\n\
+EOVERFLOW (Value too large for defined data type)\n\
+EOPNOTSUPP (Operation not supported)\n\
+EDQUOT (Disk quota exceeded)\n";
 
 /// An argument of a message: anything ufmt can display, behind one vtable, so that every
 /// message goes through the one non-generic [`emit`] instead of a ufmt expansion per site.
