@@ -27,6 +27,9 @@ const PAGE: u64 = 4096;
 const PHDR_LEN: usize = 56;
 /// Size of an ELF64 section header.
 const SHDR_LEN: usize = 64;
+/// Where the ELF64 header holds the offsets of the program and section header tables.
+const E_PHOFF: usize = 0x20;
+const E_SHOFF: usize = 0x28;
 
 pub fn is_elf(bytes: &[u8]) -> bool {
     bytes.starts_with(b"\x7fELF")
@@ -52,7 +55,7 @@ pub fn features(binary: &[u8]) -> Result<Features, String> {
 
 /// Where the config embedded in `binary` is in the file; None for a keel without one.
 pub fn embedded(binary: &[u8]) -> Result<Option<Range<usize>>, String> {
-    let (addr, len) = record(binary)?;
+    let (_, addr, len) = record(binary)?;
     if len == 0 {
         return Ok(None);
     }
@@ -79,8 +82,7 @@ pub fn embed(mut binary: Vec<u8>, config: &[u8]) -> Result<Vec<u8>, String> {
             config.len()
         ));
     }
-    let record_at = section(&binary, SECTION, "is this a keel binary?")?;
-    let (old_addr, old_len) = record(&binary)?;
+    let (record_at, old_addr, old_len) = record(&binary)?;
     let headers = program_headers(&binary)?;
     let previous = (old_len != 0)
         .then(|| {
@@ -126,26 +128,27 @@ pub fn embed(mut binary: Vec<u8>, config: &[u8]) -> Result<Vec<u8>, String> {
         align: PAGE,
     };
     let at = phdr_offset(&binary, slot)?;
-    binary[at..at + PHDR_LEN].copy_from_slice(&header.to_bytes());
+    header.write(&mut binary[at..at + PHDR_LEN]);
+    // sh_addr, sh_offset and sh_size of `.keelcfg.data`, then the record keel reads.
     let at = data_section_header(&binary)?;
     for (field, word) in [(16, addr), (24, offset), (32, len)] {
-        binary[at + field..at + field + 8].copy_from_slice(&word.to_le_bytes());
+        put_u64(&mut binary, at + field, word);
     }
-    let record = &mut binary[record_at];
-    record[..8].copy_from_slice(&addr.to_le_bytes());
-    record[8..].copy_from_slice(&len.to_le_bytes());
+    put_u64(&mut binary, record_at.start, addr);
+    put_u64(&mut binary, record_at.start + 8, len);
     Ok(binary)
 }
 
-/// The address and length in the `.keelcfg` record.
-fn record(binary: &[u8]) -> Result<(u64, u64), String> {
-    let bytes = &binary[section(binary, SECTION, "is this a keel binary?")?];
-    let record: &[u8; 16] = bytes.try_into().map_err(|_| {
-        format!("its {SECTION} section is not the 16-byte record this keel-gen reads: use the keel-gen of the same version")
-    })?;
-    let (addr, len) = record.split_first_chunk::<8>().expect("16 bytes");
-    let len: &[u8; 8] = len.try_into().expect("8 bytes");
-    Ok((u64::from_le_bytes(*addr), u64::from_le_bytes(*len)))
+/// Where the `.keelcfg` record is in the file, and the address and length it holds.
+fn record(binary: &[u8]) -> Result<(Range<usize>, u64, u64), String> {
+    let at = section(binary, SECTION, "is this a keel binary?")?;
+    if at.len() != 16 {
+        return Err(format!(
+            "its {SECTION} section is not the 16-byte record this keel-gen reads: use the keel-gen of the same version"
+        ));
+    }
+    let word = |field| u64_at(binary, at.start + field).expect("inside the record");
+    Ok((at.clone(), word(0), word(8)))
 }
 
 /// An ELF64 program header.
@@ -160,40 +163,60 @@ struct Phdr {
 }
 
 impl Phdr {
+    /// The header in `b`, one whole program header.
     fn read(b: &[u8]) -> Phdr {
-        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
-        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        let word = |at| u64_at(b, at).expect("inside the header");
+        let [kind, flags] = [0, 4].map(|at: usize| {
+            u32::from_le_bytes(*b[at..].first_chunk().expect("inside the header"))
+        });
         Phdr {
-            kind: u32_at(0),
-            flags: u32_at(4),
-            offset: u64_at(8),
-            vaddr: u64_at(16),
-            filesz: u64_at(32),
-            memsz: u64_at(40),
-            align: u64_at(48),
+            kind,
+            flags,
+            offset: word(8),
+            vaddr: word(16),
+            filesz: word(32),
+            memsz: word(40),
+            align: word(48),
         }
     }
 
-    fn to_bytes(&self) -> [u8; PHDR_LEN] {
-        let mut b = [0; PHDR_LEN];
+    /// Writes the header into `b`, one whole program header; p_paddr is p_vaddr.
+    fn write(&self, b: &mut [u8]) {
         b[0..4].copy_from_slice(&self.kind.to_le_bytes());
         b[4..8].copy_from_slice(&self.flags.to_le_bytes());
         for (at, word) in [
             (8, self.offset),
             (16, self.vaddr),
-            (24, self.vaddr), // p_paddr
+            (24, self.vaddr),
             (32, self.filesz),
             (40, self.memsz),
             (48, self.align),
         ] {
-            b[at..at + 8].copy_from_slice(&word.to_le_bytes());
+            put_u64(b, at, word);
         }
-        b
     }
 }
 
-/// Where the section header of `.keelcfg.data` is in the file (sh_addr, sh_offset and
-/// sh_size are at 16, 24 and 32 in it).
+/// The little-endian u64 at `at`, if `bytes` hold one there.
+fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(*bytes.get(at..)?.first_chunk()?))
+}
+
+/// Writes `word` little-endian at `at`, which the caller has checked is inside `bytes`.
+fn put_u64(bytes: &mut [u8], at: usize, word: u64) {
+    bytes[at..at + 8].copy_from_slice(&word.to_le_bytes());
+}
+
+/// Where entry `index` of a header table is in the file: the table starts at the offset the
+/// ELF header holds at `table` (E_PHOFF, E_SHOFF), its entries `len` bytes each.
+fn table_entry(binary: &[u8], table: usize, index: usize, len: usize) -> Option<usize> {
+    usize::try_from(u64_at(binary, table)?)
+        .ok()?
+        .checked_add(index.checked_mul(len)?)
+        .filter(|at| at + len <= binary.len())
+}
+
+/// Where the section header of `.keelcfg.data` is in the file.
 fn data_section_header(binary: &[u8]) -> Result<usize, String> {
     let file = object::File::parse(binary)
         .map_err(|e| format!("not an ELF file keel-gen can read ({e})"))?;
@@ -202,25 +225,13 @@ fn data_section_header(binary: &[u8]) -> Result<usize, String> {
         .ok_or_else(|| format!("no {DATA_SECTION} section: a keel from before embedding grew the file, or not a keel: rebuild it"))?
         .index()
         .0;
-    let shoff = binary
-        .get(0x28..0x30)
-        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")));
-    shoff
-        .and_then(|shoff| usize::try_from(shoff).ok())
-        .and_then(|shoff| shoff.checked_add(index.checked_mul(SHDR_LEN)?))
-        .filter(|at| at + SHDR_LEN <= binary.len())
+    table_entry(binary, E_SHOFF, index, SHDR_LEN)
         .ok_or_else(|| "its section headers lie outside the file".to_owned())
 }
 
 /// Where program header `index` is in the file.
 fn phdr_offset(binary: &[u8], index: usize) -> Result<usize, String> {
-    let phoff = binary
-        .get(0x20..0x28)
-        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")));
-    phoff
-        .and_then(|phoff| usize::try_from(phoff).ok())
-        .and_then(|phoff| phoff.checked_add(index.checked_mul(PHDR_LEN)?))
-        .filter(|at| at + PHDR_LEN <= binary.len())
+    table_entry(binary, E_PHOFF, index, PHDR_LEN)
         .ok_or_else(|| "its program headers lie outside the file".to_owned())
 }
 

@@ -102,9 +102,10 @@ pub fn keel_features(binary: &[u8], name: &str) -> Result<String, String> {
             .filter(|(part, _)| built.contains(*part) == with)
             .map(|(_, name)| *name)
             .collect();
-        match names.is_empty() {
-            true => "(none)".to_owned(),
-            false => names.join(" "),
+        if names.is_empty() {
+            "(none)".to_owned()
+        } else {
+            names.join(" ")
         }
     };
     Ok(format!(

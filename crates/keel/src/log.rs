@@ -200,16 +200,16 @@ impl<T: ufmt::uDisplay + ?Sized> Show for T {
 pub fn emit(prefix: &str, template: &str, args: &[&dyn Show]) {
     let mut line = Line::new(prefix);
     let mut args = args.iter();
-    let mut rest = template.as_bytes();
-    while let Some(at) = rest.windows(2).position(|pair| pair == b"{}") {
-        let (text, after) = rest.split_at(at);
-        line.push(text);
+    let template = template.as_bytes();
+    let mut from = 0;
+    while let Some(at) = placeholder(template, from) {
+        line.push(template.get(from..at).unwrap_or_default());
         if let Some(arg) = args.next() {
             arg.show(&mut line);
         }
-        rest = after.get(2..).unwrap_or_default();
+        from = at + 2;
     }
-    line.push(rest);
+    line.push(template.get(from..).unwrap_or_default());
     line.emit();
 }
 
@@ -226,16 +226,25 @@ pub fn say_at(level: u8, template: &str, args: &[&dyn Show]) {
     }
 }
 
+/// Where the first `{}` at or after `from` is in a template: what [`emit`] fills and
+/// [`placeholders`] counts, so both read templates the same way.
+const fn placeholder(template: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while at + 1 < template.len() {
+        if template[at] == b'{' && template[at + 1] == b'}' {
+            return Some(at);
+        }
+        at += 1;
+    }
+    None
+}
+
 /// How many `{}` a template has, for the macros' compile-time check.
 pub const fn placeholders(template: &str) -> usize {
-    let bytes = template.as_bytes();
-    let (mut i, mut n) = (0, 0);
-    while i + 1 < bytes.len() {
-        if bytes[i] == b'{' && bytes[i + 1] == b'}' {
-            n += 1;
-            i += 1;
-        }
-        i += 1;
+    let (mut from, mut n) = (0, 0);
+    while let Some(at) = placeholder(template.as_bytes(), from) {
+        n += 1;
+        from = at + 2;
     }
     n
 }
