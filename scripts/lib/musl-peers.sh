@@ -60,10 +60,11 @@ cc() { musl-gcc "${cflags[@]}" "$@"; }
 
 # tini: CMake writes tiniConfig.h from tiniConfig.h.in; its two macros are all tini.c uses.
 tini=$(dir tini)
-version=$(sed -n 's/^project (tini C)$//;s/^set (tini_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\))$/\2/p' \
+version=$(sed -n 's/^set (tini_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\))$/\2/p' \
     "$tini/CMakeLists.txt" | paste -sd.)
+[[ -n $version ]] || die "no tini_VERSION_* in $tini/CMakeLists.txt"
 cat >"$src/tiniConfig.h" <<EOF
-#define TINI_VERSION "${version:-0.19.0}"
+#define TINI_VERSION "$version"
 #define TINI_GIT ""
 EOF
 cc -I"$src" "$tini/src/tini.c" -o "$out/tini"
