@@ -64,6 +64,12 @@ echo "keel builds cleanly with each of $parts parts alone"
 "${MINIMAL[@]}" clippy --quiet --release -p keel --no-default-features --all-targets -- -D warnings
 # Everything the full keel passes for the tini-class job: the pid1, load and config tests.
 "${MINIMAL[@]}" test --release -p keel --no-default-features --test pid1 --test load --test config
+# mounts without classic-mounts: refused cleanly on a kernel without the new mount API.
+env CARGO_TARGET_DIR=target/mounts-only cargo test --release -p keel --no-default-features \
+    --features mounts --test faults -- --exact \
+    without_the_new_mount_api_a_keel_without_classic_mounts_refuses_cleanly 2>&1 | tee target/mounts-only.log
+grep -q '^test result: ok. 1 passed' target/mounts-only.log ||
+    { echo "test: the mounts-only fault test did not run and pass" >&2; exit 1; }
 
 step "size budgets (scripts/lib/size-budgets.sh)"
 # shellcheck source=scripts/lib/size-budgets.sh

@@ -277,6 +277,28 @@ fn without_the_new_mount_api_what_mount2_cannot_do_fails_cleanly() {
     );
 }
 
+/// A keel built with mounts but without `classic-mounts` (the mount(2) fallback) on a kernel
+/// without the new mount API refuses before its first mount, with one line saying so and
+/// what to do. scripts/test.sh runs it with such a build (`--features mounts`).
+#[cfg(all(feature = "mounts", not(feature = "classic-mounts")))]
+#[test]
+fn without_the_new_mount_api_a_keel_without_classic_mounts_refuses_cleanly() {
+    let t = Scratch::new("no-classic-mounts");
+    let wrapper = no_mount_api(&t);
+    let view = t.path("view");
+    let cfg = t.config(
+        "tmpfs.cfg",
+        &format!(
+            "[[mount]]\ndestination = \"{}\"\ntype = \"tmpfs\"\n",
+            view.display()
+        ),
+    );
+    assert_eq!(
+        fails_cleanly(keel(&cfg, Some(&wrapper)), &cfg, SETUP),
+        "keel: mounts: the kernel has no mount_setattr (Linux 5.12), and this keel was built without classic-mounts: use a newer kernel, or a keel built with that feature"
+    );
+}
+
 /// A mount point keel cannot create (a path through a regular file) and a new root that does
 /// not exist: each fails at its step, after the mounts before it were built, and none of them
 /// reaches the host. keel creates a missing mount point itself, so a missing target alone is
