@@ -257,82 +257,113 @@ fn signal(payload: &[u8]) -> Check<u8> {
     }
 }
 
-/// The list fields: how many records each may hold and what their strings must look like.
-#[derive(Clone, Copy, PartialEq)]
-enum ListField {
-    Args,
-    EnvSet,
-    EnvUnset,
-    Cwd,
-    Root,
-    Leaf,
-    Controllers,
-    Optional,
-    Delegates,
-    Limits,
-    Workload,
-    UtsName,
-    MountRoot,
-    Masked,
-    Readonly,
+/// A list field as data: how many records it may hold, how they are framed and what their
+/// strings must look like. Data rather than an enum matched in [`records`], so each check is
+/// reachable only from the section that uses it and a keel built without that section links
+/// neither the check nor its messages.
+struct ListField {
+    max: usize,
+    too_many: &'static str,
+    /// Strings per record: 3 for a limit, 1 otherwise.
+    strings: usize,
+    /// Whether each record starts with a delegate's head, which `delegate_head_len` measures.
+    delegate_head: bool,
+    /// Checks string `part` of the record numbered `index`.
+    check: fn(index: usize, part: usize, s: &[u8]) -> Check,
 }
 
 impl ListField {
-    fn limit(self) -> (usize, &'static str) {
-        match self {
-            ListField::Args => (MAX_ARGS, "args: more than 256"),
-            ListField::EnvSet => (MAX_ENV, "env_set: more than 1024"),
-            ListField::EnvUnset => (MAX_ENV, "env_unset: more than 1024"),
-            ListField::Cwd
-            | ListField::Root
-            | ListField::Leaf
-            | ListField::Workload
-            | ListField::MountRoot => (1, "more than one path"),
-            ListField::UtsName => (1, "more than one name"),
-            ListField::Masked => (MAX_MOUNT_PATHS, "more than 64 masked paths"),
-            ListField::Readonly => (MAX_MOUNT_PATHS, "more than 64 read-only paths"),
-            ListField::Controllers | ListField::Optional => {
-                (MAX_CONTROLLERS, "more than 32 controllers")
-            }
-            ListField::Delegates => (MAX_DELEGATES, "more than 64 delegates"),
-            ListField::Limits => (MAX_LIMITS, "more than 256 limits"),
+    /// A field of one string per record.
+    const fn strings(max: usize, too_many: &'static str, check: StringCheck) -> ListField {
+        ListField {
+            max,
+            too_many,
+            strings: 1,
+            delegate_head: false,
+            check,
         }
     }
 
-    /// Checks string `part` of the record numbered `index` (limits have 3 strings, the others 1).
-    fn check(self, index: usize, part: usize, s: &[u8]) -> Check {
-        // A plain loop: `contains` would link memchr's word-at-a-time code into keel.
-        let key_len = s.iter().position(|&b| b == b'=');
-        match self {
-            ListField::Args if index == 0 && s.is_empty() => Err("args: empty program"),
-            ListField::Args => Ok(()),
-            ListField::EnvSet if key_len.is_some_and(|len| len > 0) => Ok(()),
-            ListField::EnvSet => Err("env_set entry must be KEY=VALUE"),
-            ListField::EnvUnset if key_len.is_none() && !s.is_empty() => Ok(()),
-            ListField::EnvUnset => Err("env_unset entry must be a KEY"),
-            ListField::Cwd => absolute(s, "cwd must be absolute"),
-            ListField::Root => absolute(s, "cgroup root must be absolute"),
-            ListField::MountRoot => absolute(s, "mount root must be absolute"),
-            ListField::Masked => absolute(s, "masked path must be absolute"),
-            ListField::Readonly => absolute(s, "read-only path must be absolute"),
-            ListField::UtsName => match s.len() {
-                1..=HOST_NAME_MAX => Ok(()),
-                _ => Err("host and domain names are 1 to 64 bytes"),
-            },
-            ListField::Controllers | ListField::Optional => check_controller(s),
-            ListField::Limits if part == 1 => check_limit_file(s),
-            ListField::Limits if part == 2 => check_limit_value(s),
-            ListField::Leaf | ListField::Workload | ListField::Delegates | ListField::Limits => {
-                check_cgroup_path(s)
+    const ARGS: ListField =
+        ListField::strings(MAX_ARGS, "args: more than 256", |index, _, s| {
+            match (index, s) {
+                (0, []) => Err("args: empty program"),
+                _ => Ok(()),
             }
+        });
+    const ENV_SET: ListField = ListField::strings(MAX_ENV, "env_set: more than 1024", |_, _, s| {
+        // A plain loop: `contains` would link memchr's word-at-a-time code into keel.
+        match s.iter().position(|&b| b == b'=') {
+            Some(1..) => Ok(()),
+            _ => Err("env_set entry must be KEY=VALUE"),
         }
-    }
+    });
+    const ENV_UNSET: ListField =
+        ListField::strings(MAX_ENV, "env_unset: more than 1024", |_, _, s| {
+            match s.iter().position(|&b| b == b'=') {
+                None if !s.is_empty() => Ok(()),
+                _ => Err("env_unset entry must be a KEY"),
+            }
+        });
+    const CWD: ListField =
+        ListField::strings(1, ONE_PATH, |_, _, s| absolute(s, "cwd must be absolute"));
+    const CGROUP_ROOT: ListField = ListField::strings(1, ONE_PATH, |_, _, s| {
+        absolute(s, "cgroup root must be absolute")
+    });
+    /// The leaf and the workload's cgroup.
+    const CGROUP_PATH: ListField = ListField::strings(1, ONE_PATH, |_, _, s| check_cgroup_path(s));
+    /// The required and the optional controllers.
+    const CONTROLLERS: ListField =
+        ListField::strings(MAX_CONTROLLERS, "more than 32 controllers", |_, _, s| {
+            check_controller(s)
+        });
+    const DELEGATES: ListField = ListField {
+        delegate_head: true,
+        ..ListField::strings(MAX_DELEGATES, "more than 64 delegates", |_, _, s| {
+            check_cgroup_path(s)
+        })
+    };
+    /// A limit: the cgroup's path, the limit file, the value.
+    const LIMITS: ListField = ListField {
+        strings: 3,
+        ..ListField::strings(
+            MAX_LIMITS,
+            "more than 256 limits",
+            |_, part, s| match part {
+                0 => check_cgroup_path(s),
+                1 => check_limit_file(s),
+                _ => check_limit_value(s),
+            },
+        )
+    };
+    const UTS_NAME: ListField =
+        ListField::strings(1, "more than one name", |_, _, s| match s.len() {
+            1..=HOST_NAME_MAX => Ok(()),
+            _ => Err("host and domain names are 1 to 64 bytes"),
+        });
+    const MOUNT_ROOT: ListField = ListField::strings(1, ONE_PATH, |_, _, s| {
+        absolute(s, "mount root must be absolute")
+    });
+    const MASKED: ListField =
+        ListField::strings(MAX_MOUNT_PATHS, "more than 64 masked paths", |_, _, s| {
+            absolute(s, "masked path must be absolute")
+        });
+    const READONLY: ListField = ListField::strings(
+        MAX_MOUNT_PATHS,
+        "more than 64 read-only paths",
+        |_, _, s| absolute(s, "read-only path must be absolute"),
+    );
 }
+
+/// The check of one string of a list field's record: `(index, part, string)`.
+type StringCheck = fn(usize, usize, &[u8]) -> Check;
+
+const ONE_PATH: &str = "more than one path";
 
 /// Checks a list field record by record, moving `at` along. Its framing must be the one
 /// `Record::split` reads for `T`: strings (3 for a limit, 1 otherwise) after, for a
 /// delegate, the head `delegate_head_len` measures.
-fn list<'a, T>(payload: &'a [u8], at: &mut usize, field: ListField) -> Check<List<'a, T>> {
+fn list<'a, T>(payload: &'a [u8], at: &mut usize, field: &ListField) -> Check<List<'a, T>> {
     Ok(List {
         bytes: payload,
         len: records(payload, at, field)?,
@@ -342,16 +373,14 @@ fn list<'a, T>(payload: &'a [u8], at: &mut usize, field: ListField) -> Check<Lis
 
 /// The non-generic part of [`list`]: the number of records.
 #[inline(never)]
-fn records(payload: &[u8], at: &mut usize, field: ListField) -> Check<usize> {
-    let (max, too_many) = field.limit();
-    let strings = if field == ListField::Limits { 3 } else { 1 };
+fn records(payload: &[u8], at: &mut usize, field: &ListField) -> Check<usize> {
     let mut len = 0;
     let mut rest = payload;
     while !rest.is_empty() {
-        if len == max {
-            return Err(too_many);
+        if len == field.max {
+            return Err(field.too_many);
         }
-        if field == ListField::Delegates {
+        if field.delegate_head {
             let head = rest.first().and_then(|&flags| delegate_head_len(flags));
             let Some(tail) = head.and_then(|head| rest.get(head..)) else {
                 return Err("delegate must be flags 0..=3, the owner if bit 1, a path");
@@ -359,13 +388,13 @@ fn records(payload: &[u8], at: &mut usize, field: ListField) -> Check<usize> {
             *at += rest.len() - tail.len();
             rest = tail;
         }
-        for part in 0..strings {
+        for part in 0..field.strings {
             let nul = rest.iter().position(|&b| b == 0);
             let Some((text, tail)) = nul.and_then(|nul| rest.split_at_checked(nul)) else {
                 *at += rest.len();
                 return Err("string lacks its NUL");
             };
-            field.check(len, part, text)?;
+            (field.check)(len, part, text)?;
             *at += text.len() + 1;
             rest = tail.get(1..).unwrap_or_default();
         }
@@ -411,11 +440,11 @@ fn process<'a>(
             _ => {}
         }
         match field.id {
-            ARGS => process.args = list(field.payload, at, ListField::Args)?,
+            ARGS => process.args = list(field.payload, at, &ListField::ARGS)?,
             ENV_CLEAR => process.env_clear = flag(field.payload)?,
-            ENV_SET => process.env_set = list(field.payload, at, ListField::EnvSet)?,
-            ENV_UNSET => process.env_unset = list(field.payload, at, ListField::EnvUnset)?,
-            CWD => process.cwd = path(field.payload, at, ListField::Cwd)?,
+            ENV_SET => process.env_set = list(field.payload, at, &ListField::ENV_SET)?,
+            ENV_UNSET => process.env_unset = list(field.payload, at, &ListField::ENV_UNSET)?,
+            CWD => process.cwd = path(field.payload, at, &ListField::CWD)?,
             USER => process.user = Some(user(field.payload, at)?),
             NO_NEW_PRIVILEGES => process.no_new_privileges = flag(field.payload)?,
             CAPABILITIES => process.capabilities = Some(capabilities(field.payload)?),
@@ -571,14 +600,14 @@ fn cgroup<'a>(section: &Entry<'a>, at: &mut usize, cgroup: &mut Cgroup<'a>) -> C
     while let Some(field) = fields.next(at)? {
         let payload = field.payload;
         match field.id {
-            ROOT => cgroup.root = path(payload, at, ListField::Root)?,
+            ROOT => cgroup.root = path(payload, at, &ListField::CGROUP_ROOT)?,
             MOUNT => cgroup.mount = flag(payload)?,
-            LEAF => cgroup.leaf = path(payload, at, ListField::Leaf)?,
-            CONTROLLERS => cgroup.controllers = list(payload, at, ListField::Controllers)?,
-            OPTIONAL => cgroup.optional = list(payload, at, ListField::Optional)?,
-            DELEGATES => cgroup.delegates = list(payload, at, ListField::Delegates)?,
-            LIMITS => cgroup.limits = list(payload, at, ListField::Limits)?,
-            WORKLOAD => cgroup.workload = path(payload, at, ListField::Workload)?,
+            LEAF => cgroup.leaf = path(payload, at, &ListField::CGROUP_PATH)?,
+            CONTROLLERS => cgroup.controllers = list(payload, at, &ListField::CONTROLLERS)?,
+            OPTIONAL => cgroup.optional = list(payload, at, &ListField::CONTROLLERS)?,
+            DELEGATES => cgroup.delegates = list(payload, at, &ListField::DELEGATES)?,
+            LIMITS => cgroup.limits = list(payload, at, &ListField::LIMITS)?,
+            WORKLOAD => cgroup.workload = path(payload, at, &ListField::CGROUP_PATH)?,
             _ => skip_unknown(field.id, at)?,
         }
     }
@@ -629,7 +658,7 @@ fn namespaces<'a>(section: &Entry<'a>, at: &mut usize, ns: &mut Namespaces<'a>) 
             }
             SETGROUPS_DENY => ns.setgroups_deny = flag(payload)?,
             HOSTNAME | DOMAINNAME => {
-                let name = path(payload, at, ListField::UtsName)?;
+                let name = path(payload, at, &ListField::UTS_NAME)?;
                 match field.id {
                     HOSTNAME => ns.hostname = name,
                     _ => ns.domainname = name,
@@ -788,10 +817,10 @@ fn mounts<'a>(section: &Entry<'a>, at: &mut usize, mounts: &mut Mounts<'a>) -> C
     while let Some(field) = fields.next(at)? {
         let payload = field.payload;
         match field.id {
-            ROOT => mounts.root = path(payload, at, ListField::MountRoot)?,
+            ROOT => mounts.root = path(payload, at, &ListField::MOUNT_ROOT)?,
             ENTRIES => mounts.entries = mount_list(payload, at)?,
-            MASKED => mounts.masked = list(payload, at, ListField::Masked)?,
-            READONLY => mounts.readonly = list(payload, at, ListField::Readonly)?,
+            MASKED => mounts.masked = list(payload, at, &ListField::MASKED)?,
+            READONLY => mounts.readonly = list(payload, at, &ListField::READONLY)?,
             ROOT_READONLY if mounts.root.is_none() => return Err("root_readonly needs a root"),
             ROOT_READONLY => mounts.root_readonly = flag(payload)?,
             _ => skip_unknown(field.id, at)?,
@@ -883,7 +912,7 @@ fn check_mount(mount: &Mount<'_>, strings: &[u8], at: &mut usize) -> Check {
 }
 
 /// A strings field of at most one path.
-fn path<'a>(payload: &'a [u8], at: &mut usize, field: ListField) -> Check<Option<&'a CStr>> {
+fn path<'a>(payload: &'a [u8], at: &mut usize, field: &ListField) -> Check<Option<&'a CStr>> {
     let strings: Strings<'a> = list(payload, at, field)?;
     Ok(strings.iter().next())
 }

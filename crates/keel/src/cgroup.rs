@@ -20,7 +20,7 @@
 //! are removed, the controllers it enabled disabled again, and the processes it moved go back
 //! (best effort, silently: the failure itself was reported).
 
-use crate::log::{self, Bytes, ErrnoText, error, say};
+use crate::log::{self, Bytes, ErrnoText, Line, Show, error, say};
 use core::ffi::CStr;
 use keel_wire as wire;
 use rustix::fd::{AsFd, OwnedFd};
@@ -43,18 +43,15 @@ struct Place<'a> {
     file: &'a [u8],
 }
 
-impl ufmt::uDisplay for Place<'_> {
-    fn fmt<W: ufmt::uWrite + ?Sized>(
-        &self,
-        f: &mut ufmt::Formatter<'_, W>,
-    ) -> Result<(), W::Error> {
-        uwrite!(f, "{}", Bytes(self.base))?;
+impl Show for Place<'_> {
+    fn show(&self, line: &mut Line) {
+        line.push(self.base);
         for part in [self.rel, self.file] {
             if !part.is_empty() {
-                uwrite!(f, "/{}", Bytes(part))?;
+                line.push(b"/");
+                line.push(part);
             }
         }
-        Ok(())
     }
 }
 

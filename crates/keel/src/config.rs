@@ -14,7 +14,7 @@
 //! anything; command-line flags and environment variables override what it says.
 
 use crate::cli::{Mode, Settings};
-use crate::log::{Bytes, ErrnoText, error};
+use crate::log::{Bytes, ErrnoText, Line, Show, error};
 use crate::sys;
 use core::ffi::CStr;
 use keel_wire as wire;
@@ -34,14 +34,11 @@ enum Source {
     Embedded,
 }
 
-impl ufmt::uDisplay for Source {
-    fn fmt<W: ufmt::uWrite + ?Sized>(
-        &self,
-        f: &mut ufmt::Formatter<'_, W>,
-    ) -> Result<(), W::Error> {
+impl Show for Source {
+    fn show(&self, line: &mut Line) {
         match self {
-            Source::File(path) => ufmt::uwrite!(f, "{}", Bytes(path.to_bytes())),
-            Source::Embedded => f.write_str("(embedded)"),
+            Source::File(path) => line.push(path.to_bytes()),
+            Source::Embedded => line.push(b"(embedded)"),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! opens the rules' paths while keel is still privileged, and [`restrict`] enforces it at the
 //! point `security` chooses.
 
-use crate::log::{self, Bytes, ErrnoText, error, say};
+use crate::log::{self, Bytes, ErrnoText, Line, Show, error, say};
 use crate::sys::{self, LandlockRule};
 use keel_wire as wire;
 use linux_raw_sys::landlock::{
@@ -151,21 +151,16 @@ pub fn restrict(ruleset: &OwnedFd) -> Result<(), ()> {
     })
 }
 
-/// A bit set printed in hexadecimal. ufmt's own `{:#x}` would do, but links 408 more bytes
-/// (measured with rustc 1.95).
+/// A bit set printed in hexadecimal.
 struct Hex(u64);
 
-impl ufmt::uDisplay for Hex {
-    fn fmt<W: ufmt::uWrite + ?Sized>(
-        &self,
-        f: &mut ufmt::Formatter<'_, W>,
-    ) -> Result<(), W::Error> {
-        f.write_str("0x")?;
+impl Show for Hex {
+    fn show(&self, line: &mut Line) {
+        line.push(b"0x");
         let digits = (64 - self.0.leading_zeros()).div_ceil(4).max(1);
         for shift in (0..digits).rev() {
             let nibble = (self.0 >> (shift * 4)) & 0xf;
-            f.write_char(char::from(b"0123456789abcdef"[nibble as usize]))?;
+            line.push(&[b"0123456789abcdef"[nibble as usize]]);
         }
-        Ok(())
     }
 }

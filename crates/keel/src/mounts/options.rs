@@ -3,7 +3,6 @@
 //! fsconfig's length limit.
 
 #[cfg(feature = "mounts")]
-use crate::log::Bytes;
 use core::ffi::CStr;
 #[cfg(feature = "mounts")]
 use keel_wire::{self as wire, MountKind};
@@ -58,7 +57,9 @@ pub fn tmpfs_options<'b>(
     let _ = options.push(c"mode=0755");
     if let Some(size) = size {
         let mut line: heapless::Vec<u8, { FSCONFIG_MAX + 1 }> = heapless::Vec::new();
-        let _ = uwrite!(line, "size={}", Bytes(size.to_bytes()));
+        // The decoder bounds a size to 250 bytes (`check_overlay_size`), so both fit.
+        let _ = line.extend_from_slice(b"size=");
+        let _ = line.extend_from_slice(size.to_bytes());
         if let Some(opt) = cstr(&line, text) {
             let _ = options.push(opt);
         }

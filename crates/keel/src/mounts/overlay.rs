@@ -9,12 +9,11 @@
 
 use super::error::MountError;
 use super::options::{FSCONFIG_MAX, cstr, fd_path};
-use crate::log::{Bytes, error};
+use crate::log::{Bytes, Line, Show, error};
 use core::ffi::CStr;
 use rustix::fd::{BorrowedFd, OwnedFd};
 use rustix::io::Errno;
 use rustix::mount::{FsMountFlags, FsOpenFlags, MountAttrFlags};
-use ufmt::uwrite;
 
 /// The kernel's own explanation after a failed fsconfig: reading the fs context fd returns
 /// its log lines (`e overlay: ...`).
@@ -27,15 +26,12 @@ pub fn kernel_message<'b>(fs: &OwnedFd, buf: &'b mut [u8; 256]) -> &'b [u8] {
 
 pub struct KernelSays<'a>(pub &'a [u8]);
 
-impl ufmt::uDisplay for KernelSays<'_> {
-    fn fmt<W: ufmt::uWrite + ?Sized>(
-        &self,
-        f: &mut ufmt::Formatter<'_, W>,
-    ) -> Result<(), W::Error> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            uwrite!(f, " (kernel: {})", Bytes(self.0))
+impl Show for KernelSays<'_> {
+    fn show(&self, line: &mut Line) {
+        if !self.0.is_empty() {
+            line.push(b" (kernel: ");
+            line.push(self.0);
+            line.push(b")");
         }
     }
 }
