@@ -12,6 +12,11 @@ fn main() {
         "-no-pie",
         "-Wl,--build-id=none",
         "-Wl,-z,norelro",
+        // One read-only, executable segment for the constants and the code, not two: the
+        // page the two would share is mapped once, one page less of RSS (52 -> 48 kB for the
+        // minimal keel supervising `sleep 1`). Nothing is both writable and executable; the
+        // constants are keel's own messages and tables.
+        "-Wl,--no-rosegment",
         "-Wl,--no-eh-frame-hdr",
         &script,
     ] {
