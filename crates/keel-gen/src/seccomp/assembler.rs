@@ -34,7 +34,9 @@ pub(super) fn assemble(calls: &BTreeMap<u32, Vec<Rule>>, default: u32) -> Vec<In
         next = last + 1;
     }
     // Which tests jump too far for their 8-bit offset and need a `ja`. Making a test long
-    // only moves the targets farther, so this only ever adds `ja`s and ends.
+    // only moves the targets farther, so this only ever adds `ja`s and ends. Each pass stops
+    // at the first test it makes long: the positions after it, and the targets, have moved,
+    // and the next pass measures them again.
     let mut long = vec![false; tests.len()];
     let (ret_default, starts) = loop {
         let ret_default = HEADER_LEN + tests.len() + long.iter().filter(|&&l| l).count();
@@ -53,6 +55,7 @@ pub(super) fn assemble(calls: &BTreeMap<u32, Vec<Rule>>, default: u32) -> Vec<In
             if !long[i] && to - (at + 1) > MAX_SHORT_JUMP {
                 long[i] = true;
                 changed = true;
+                break;
             }
             at += 1 + usize::from(long[i]);
         }
