@@ -23,4 +23,35 @@ fn main() {
         println!("cargo:rustc-link-arg-bin=keel={arg}");
     }
     println!("cargo:rerun-if-changed=linker/keel.ld");
+    println!("cargo:rustc-env=KEEL_GIT_COMMIT={}", git_commit(&dir));
+}
+
+/// The commit keel is built from, 7 characters as tini's `git.fec3683`: `docker info` shows it
+/// as the init version. "unknown" (also 7, so keel's size does not depend on it) outside a
+/// git checkout. Cargo reruns this when HEAD or the branch it names moves.
+fn git_commit(dir: &str) -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .map(|text| text.trim().to_owned())
+    };
+    for name in ["HEAD", "packed-refs"] {
+        if let Some(path) = git(&["rev-parse", "--path-format=absolute", "--git-path", name]) {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    }
+    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"])
+        && let Some(path) = git(&["rev-parse", "--path-format=absolute", "--git-path", &branch])
+    {
+        println!("cargo:rerun-if-changed={path}");
+    }
+    git(&["rev-parse", "--short=7", "HEAD"])
+        .filter(|commit| commit.len() == 7)
+        .unwrap_or_else(|| "unknown".to_owned())
 }

@@ -107,12 +107,13 @@ substantial portions of the Software.
 THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED.
 ";
 
-/// `docker info` parses `tini version X`; the rest of the line names keel itself.
+/// tini's shape, `tini version X - git.COMMIT`, which `docker info` parses: it shows the
+/// commit as the init version, and wants no `.` in it; X names keel and its version.
 const VERSION: &str = concat!(
-    "tini version ",
+    "tini version keel-",
     env!("CARGO_PKG_VERSION"),
-    "_keel - keel ",
-    env!("CARGO_PKG_VERSION"),
+    " - git.",
+    env!("KEEL_GIT_COMMIT"),
     "\n"
 );
 

@@ -20,7 +20,8 @@ use rustix::fs::{MemfdFlags, Mode, OFlags, SealFlags};
 use rustix::io::Errno;
 
 /// Re-executes keel from a sealed copy unless it already runs from one. Returns when keel is
-/// sealed already, or when neither way works (with a warning: keel goes on unsealed).
+/// sealed already, or when no way works (with a warning: keel goes on unsealed). A sealed
+/// overlay that cannot be used, or whose exec fails, falls back to the memfd copy.
 pub fn ensure(args: sys::StrArray, env: sys::StrArray) {
     let exe = match rustix::fs::open(
         c"/proc/self/exe",
@@ -40,65 +41,103 @@ pub fn ensure(args: sys::StrArray, env: sys::StrArray) {
     if is_sealed(&exe) {
         return;
     }
-    let mut path = [0u8; 4096];
-    let Some(path) = exe_path(&mut path) else {
+    if let Some(copy) = overlay_copy(&exe) {
+        let e = sys::execveat(&copy, args.as_ptr(), env.as_ptr());
         say!(
-            log::WARN,
-            "seal: cannot read /proc/self/exe; running unsealed"
+            log::INFO,
+            "seal: re-exec from the sealed overlay: {}; using a sealed memfd copy",
+            ErrnoText(e)
         );
-        return;
-    };
-    let overlay = sealed_overlay(path);
-    let copy = match &overlay {
-        Ok(fd) => fd.as_fd(),
-        Err(e) => {
+    }
+    match sealed_memfd(&exe) {
+        Ok(copy) => {
+            let e = sys::execveat(&copy, args.as_ptr(), env.as_ptr());
             say!(
-                log::INFO,
-                "seal: overlay of {}: {}; using a sealed memfd copy",
-                Bytes(path),
-                ErrnoText(*e)
+                log::WARN,
+                "seal: re-exec from the sealed memfd copy: {}; running unsealed",
+                ErrnoText(e)
             );
-            match sealed_memfd(&exe) {
-                Ok(fd) => return reexec(&fd, args, env),
-                Err(e) => {
-                    say!(
-                        log::WARN,
-                        "seal: memfd copy: {}; running unsealed",
-                        ErrnoText(e)
-                    );
-                    return;
-                }
-            }
         }
-    };
-    let name = path.rsplit(|&c| c == b'/').next().unwrap_or(path);
-    let mut buf = [0u8; 256];
-    let Some(name) = nul_terminated(name, &mut buf) else {
-        return;
-    };
-    match rustix::fs::openat(
-        copy,
-        name,
-        OFlags::PATH | OFlags::CLOEXEC | OFlags::NOFOLLOW,
-        Mode::empty(),
-    ) {
-        Ok(fd) => reexec(&fd, args, env),
         Err(e) => say!(
             log::WARN,
-            "seal: open {} in the sealed overlay: {}; running unsealed",
-            Bytes(name.to_bytes()),
+            "seal: memfd copy: {}; running unsealed",
             ErrnoText(e)
         ),
     }
 }
 
-fn reexec(fd: &OwnedFd, args: sys::StrArray, env: sys::StrArray) {
-    let e = sys::execveat(fd, args.as_ptr(), env.as_ptr());
-    say!(
-        log::WARN,
-        "seal: re-exec from the sealed copy: {}; running unsealed",
-        ErrnoText(e)
-    );
+/// keel's file as seen through a sealed overlay of its directory, when that is keel: not
+/// when keel's file is a mount of its own, as when a container engine bind-mounts it onto a
+/// placeholder for `--init` (/sbin/docker-init, /run/podman-init), since an overlay of the
+/// directory shows the placeholder under the mount. None, with the reason at info level,
+/// sends the caller to the memfd copy.
+fn overlay_copy(exe: &OwnedFd) -> Option<OwnedFd> {
+    let mut path = [0u8; 4096];
+    let Some(path) = exe_path(&mut path) else {
+        say!(
+            log::INFO,
+            "seal: cannot read /proc/self/exe; using a sealed memfd copy"
+        );
+        return None;
+    };
+    let (dir, name) = match path.iter().rposition(|&c| c == b'/') {
+        Some(i) => (path.get(..i.max(1))?, path.get(i + 1..)?),
+        None => return None,
+    };
+    let unusable = |what: &str, e: Errno| {
+        say!(
+            log::INFO,
+            "seal: overlay of {}: {}{}; using a sealed memfd copy",
+            Bytes(dir),
+            what,
+            ErrnoText(e)
+        );
+    };
+    let dir_fd = open_dir(dir).inspect_err(|&e| unusable("", e)).ok()?;
+    if mount_id(exe).is_some_and(|own| mount_id(&dir_fd) != Some(own)) {
+        say!(
+            log::INFO,
+            "seal: {} is a mount of its own (a container engine's --init?), which an overlay of {} would not show; using a sealed memfd copy",
+            Bytes(path),
+            Bytes(dir)
+        );
+        return None;
+    }
+    let overlay = sealed_overlay(&dir_fd)
+        .inspect_err(|&e| unusable("", e))
+        .ok()?;
+    let mut buf = [0u8; 256];
+    let name = nul_terminated(name, &mut buf)?;
+    let copy = rustix::fs::openat(
+        &overlay,
+        name,
+        OFlags::PATH | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        Mode::empty(),
+    )
+    .inspect_err(|&e| unusable("open keel in it: ", e))
+    .ok()?;
+    // Defence in depth: what the overlay shows must at least be as long as keel.
+    let size = |fd: &OwnedFd| rustix::fs::fstat(fd).map(|st| st.st_size).ok();
+    if size(&copy) != size(exe) {
+        unusable("keel in it differs from /proc/self/exe: ", Errno::NOEXEC);
+        return None;
+    }
+    Some(copy)
+}
+
+fn open_dir<P: rustix::path::Arg>(path: P) -> Result<OwnedFd, Errno> {
+    rustix::fs::open(
+        path,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+/// The id of the mount `fd` is on (statx's STATX_MNT_ID, Linux 5.8), if the kernel says.
+fn mount_id(fd: &OwnedFd) -> Option<u64> {
+    use rustix::fs::{AtFlags, StatxFlags, statx};
+    let st = statx(fd, c"", AtFlags::EMPTY_PATH, StatxFlags::MNT_ID).ok()?;
+    (st.stx_mask & StatxFlags::MNT_ID.bits() != 0).then_some(st.stx_mnt_id)
 }
 
 /// Already running from a sealed overlay or a sealed memfd.
@@ -129,27 +168,14 @@ fn nul_terminated<'b>(bytes: &[u8], buf: &'b mut [u8; 256]) -> Option<&'b CStr> 
 const DUMMY_LAYERS: [&CStr; 2] = [c"/dev", c"/run"];
 
 /// The root of a detached, read-only overlay of keel's directory (runc's sealedOverlayfs).
-fn sealed_overlay(exe: &[u8]) -> Result<OwnedFd, Errno> {
+fn sealed_overlay(keel_dir: &OwnedFd) -> Result<OwnedFd, Errno> {
     use rustix::mount::{
         FsMountFlags, FsOpenFlags, MountAttrFlags, fsconfig_create, fsconfig_set_string, fsmount,
         fsopen,
     };
-    let dir = match exe.iter().rposition(|&c| c == b'/') {
-        Some(0) => &exe[..1],
-        Some(i) => &exe[..i],
-        None => return Err(Errno::INVAL),
-    };
     let attrs = MountAttrFlags::MOUNT_ATTR_RDONLY
         | MountAttrFlags::MOUNT_ATTR_NODEV
         | MountAttrFlags::MOUNT_ATTR_NOSUID;
-    let open = |path: &[u8]| {
-        rustix::fs::open(
-            path,
-            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-    };
-    let keel_dir = open(dir)?;
     let empty = fsopen(c"tmpfs", FsOpenFlags::FSOPEN_CLOEXEC)?;
     fsconfig_set_string(&empty, c"size", c"0")?;
     fsconfig_create(&empty)?;
@@ -166,7 +192,7 @@ fn sealed_overlay(exe: &[u8]) -> Result<OwnedFd, Errno> {
         if result.is_ok() {
             break;
         }
-        if let Ok(layer) = open(dummy.to_bytes()) {
+        if let Ok(layer) = open_dir(dummy) {
             result = crate::mounts::overlay::overlay_fs(
                 &[keel_dir.as_fd(), layer.as_fd()],
                 None,

@@ -570,10 +570,20 @@ fn help_licence_and_version() {
     assert!(text(&out.stdout).contains("MIT License"));
     let out = run(&mut keel(&["--version"]));
     let version = text(&out.stdout);
-    // docker info parses the third word of a `tini version X` line.
-    let words: Vec<&str> = version.split_whitespace().collect();
-    assert_eq!(&words[..2], ["tini", "version"], "{version}");
-    assert_eq!(words[2], concat!(env!("CARGO_PKG_VERSION"), "_keel"));
+    // As docker's parseInitVersion reads it (daemon/info_unix.go): the version before " - ",
+    // and after it "git." and a commit with no further ".", which `docker info` shows.
+    let (name, commit) = version.trim_end().split_once(" - ").expect(" - ");
+    assert_eq!(
+        name.strip_prefix("tini version "),
+        Some(concat!("keel-", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+    let commit = commit.strip_prefix("git.").expect("git.");
+    assert_eq!(commit.len(), 7, "{version}");
+    assert!(
+        commit.bytes().all(|b| b.is_ascii_alphanumeric()),
+        "{version}"
+    );
 }
 
 #[test]

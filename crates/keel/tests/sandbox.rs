@@ -278,6 +278,43 @@ fn the_payload_cannot_write_keel_through_proc_1_exe() {
     assert_eq!(ok(&out).trim(), copy.display().to_string());
 }
 
+/// `docker run --init` and podman's `--init` bind-mount keel onto a placeholder file
+/// (/sbin/docker-init, /run/podman-init): an overlay of its directory shows the placeholder,
+/// not keel, so keel must see that its file is a mount of its own and seal from a memfd.
+#[test]
+fn keel_bind_mounted_onto_a_placeholder_seals_from_a_memfd() {
+    let t = Scratch::new("seal-bind");
+    let placeholder = t.path("docker-init");
+    std::fs::write(&placeholder, b"").expect("placeholder");
+    let script = format!(
+        "mount --make-rprivate / && mount --bind {keel} {p} && exec {p} --seal -v -- /bin/sh -c \
+         'readlink /proc/$PPID/exe; echo x >> /proc/$PPID/exe && echo WROTE'",
+        keel = KEEL,
+        p = placeholder.display()
+    );
+    let keel_before = std::fs::read(KEEL).expect("read keel");
+    let out = Command::new("unshare")
+        .args(["--mount", "/bin/sh", "-c", &script])
+        .output()
+        .expect("unshare");
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("running unsealed"), "{stderr}");
+    assert_eq!(
+        std::fs::read(KEEL).expect("read keel"),
+        keel_before,
+        "keel is intact"
+    );
+    assert!(stderr.contains("is a mount of its own"), "{stderr}");
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("/memfd:keel"), "{stdout}\n{stderr}");
+    assert!(!stdout.contains("WROTE"), "{stdout}");
+    assert_eq!(
+        std::fs::read(&placeholder).expect("read"),
+        b"",
+        "the placeholder is intact"
+    );
+}
+
 #[test]
 fn mount_errors_name_the_step_the_path_and_the_errno() {
     let t = Scratch::new("errors");
