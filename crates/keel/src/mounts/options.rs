@@ -2,7 +2,6 @@
 //! tmpfs's options and attributes, and directories named by `/proc/self/fd/N` within
 //! fsconfig's length limit.
 
-#[cfg(feature = "mounts")]
 use core::ffi::CStr;
 #[cfg(feature = "mounts")]
 use keel_wire::{self as wire, MountKind};
