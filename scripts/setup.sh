@@ -4,8 +4,11 @@
 #   --bench  also the peers measured by scripts/bench.sh (tini, dumb-init, catatonit, …)
 set -euo pipefail
 
-# runc and crun write the OCI configs of crates/keel-gen/tests/fixtures/oci (README there).
-packages=(qemu-system-x86 busybox-static cpio lz4 zstd util-linux procps runc crun)
+# runc and crun write the OCI configs of crates/keel-gen/tests/fixtures/oci (README there);
+# docker.io, podman and runc run the engine tier (scripts/engine-tests.sh), python3 its
+# terminal driver.
+packages=(qemu-system-x86 busybox-static cpio lz4 zstd util-linux procps file python3 runc crun
+    docker.io podman)
 if [[ ${1:-} == --bench ]]; then
     packages+=(tini dumb-init catatonit bubblewrap hyperfine strace)
 fi

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # keel's whole test suite, as README.md documents it and CI runs it:
 # style and lints, the crate-boundary guard, unit + property + integration tests (host,
-# as root: pid namespaces with unshare), VM tests with keel as the real PID 1 on two
-# kernels, a short campaign of the VM fuzzer (keel as PID 1 of random configs), and a short
-# fuzzing campaign of the decoder when a nightly toolchain is present.
-# Usage: scripts/test.sh [--quick]   (--quick: skip VM tests and fuzzing)
+# as root: pid namespaces with unshare), keel under docker and podman, VM tests with keel
+# as the real PID 1 on two kernels, a short campaign of the VM fuzzer (keel as PID 1 of
+# random configs), and a short fuzzing campaign of the decoder when a nightly toolchain is
+# present.
+# Usage: scripts/test.sh [--quick]   (--quick: skip the engines, VM tests and fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
@@ -90,6 +91,13 @@ done
 if ((quick)); then
     exit 0
 fi
+
+step "container engines: docker and podman on this host (scripts/engine-tests.sh)"
+scripts/engine-tests.sh --no-build
+# The minimal keel in the cases that need no optional part: the tini-class job.
+scripts/engine-tests.sh --no-build --keel target/minimal/release/keel exit_codes stop_handled \
+    stop_ignored signals_forwarded tty_foreground tty_ctrl_c orphans_reaped init_flag \
+    embedded_config docker_info
 
 step "VM tests: keel as PID 1 under QEMU"
 scripts/vm-tests.sh --kernel all
