@@ -17,13 +17,15 @@ set -euo pipefail
 
 PROG=bench-engines.sh
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/target.sh
+source "$ROOT/scripts/lib/target.sh"
 STATE=$ROOT/target/bench/engines
 die() {
     echo "$PROG: error: $*" >&2
     exit 2
 }
 
-rounds=15 keel=$ROOT/target/release/keel build=1
+rounds=15 keel=$TARGET/release/keel build=1
 while [[ $# -gt 0 ]]; do
     case $1 in
     --rounds) [[ $# -ge 2 ]] || die "--rounds needs a number"; rounds=$2; shift 2 ;;

@@ -31,6 +31,8 @@ set -euo pipefail
 PROG=bench-sandbox.sh
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+# shellcheck source=lib/target.sh
+source "$ROOT/scripts/lib/target.sh"
 
 say() { echo "$PROG: $*" >&2; }
 die() {
@@ -67,7 +69,7 @@ if [[ $inner -eq 0 ]]; then
     exec unshare --mount --propagation private "$BASH" "${BASH_SOURCE[0]}" --inner --no-build "${args[@]}"
 fi
 
-[[ -n $keel ]] || keel=$ROOT/target/release/keel
+[[ -n $keel ]] || keel=$TARGET/release/keel
 keel_gen=$(dirname "$keel")/keel-gen
 [[ -x $keel ]] || die "no keel at $keel"
 [[ -x $keel_gen ]] || die "no keel-gen next to $keel"

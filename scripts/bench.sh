@@ -11,6 +11,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
+# shellcheck source=lib/target.sh
+ROOT=$root
+source "$ROOT/scripts/lib/target.sh"
 out=$root/target/bench
 raw=$out/raw
 runs=${BENCH_RUNS:-300}
@@ -27,7 +30,7 @@ for t in tini tini-static dumb-init catatonit hyperfine strace python3 nm size f
 done
 
 # ---- keel: the stripped release binary, and an unstripped twin for the symbol table -------------
-keel=${KEEL:-$root/target/release/keel}
+keel=${KEEL:-$TARGET/release/keel}
 keel_note=""
 if [[ -z ${KEEL:-} ]]; then
     say "cargo build --release --bin keel"

@@ -13,6 +13,8 @@ set -euo pipefail
 PROG=demo.sh
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+# shellcheck source=lib/target.sh
+source "$ROOT/scripts/lib/target.sh"
 DEMO_STATUS=42
 
 die() {
@@ -36,7 +38,7 @@ if [[ $build -eq 1 ]]; then
     echo "== cargo build --release --bin keel --bin keel-gen"
     (cd "$ROOT" && cargo build --release --bin keel --bin keel-gen) || die "cargo build failed"
 fi
-[[ -x $ROOT/target/release/keel ]] || die "no target/release/keel (drop --no-build)"
+[[ -x $TARGET/release/keel ]] || die "no $TARGET/release/keel (drop --no-build)"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -48,7 +50,7 @@ declare -a adds=() keel_opts=()
 # hands the binary config to keel with -c:
 if [[ -f $ROOT/examples/demo.toml ]]; then
     echo "== keel-gen build examples/demo.toml"
-    "$ROOT/target/release/keel-gen" build "$ROOT/examples/demo.toml" -o "$work/demo.cfg" ||
+    "$TARGET/release/keel-gen" build "$ROOT/examples/demo.toml" -o "$work/demo.cfg" ||
         die "keel-gen build examples/demo.toml failed"
     adds+=(--add "$work/demo.cfg:/etc/keel/demo.cfg")
     keel_opts+=(-c /etc/keel/demo.cfg)

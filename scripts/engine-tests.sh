@@ -20,6 +20,8 @@ set -euo pipefail
 
 PROG=engine-tests.sh
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/target.sh
+source "$ROOT/scripts/lib/target.sh"
 CASES=$ROOT/crates/keel/tests/engines/cases.sh
 STATE=$ROOT/target/engines
 
@@ -29,7 +31,7 @@ die() {
 }
 
 engine_sel=all
-keel=$ROOT/target/release/keel
+keel=$TARGET/release/keel
 build=1
 declare -a wanted=()
 while [[ $# -gt 0 ]]; do

@@ -33,4 +33,10 @@ if ! cargo +nightly fuzz run --fuzz-dir crates/keel-wire/fuzz decode "$corpus" -
     exit 1
 fi
 executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+# A fuzzer that ran no input has not passed.
+if [ -z "$executions" ] || [ "$executions" -eq 0 ]; then
+    tail -n 20 "$log" >&2
+    echo "fuzz.sh: decode ran no input (no executions in the fuzzer's final stats)" >&2
+    exit 1
+fi
 echo "fuzz.sh: decode ran $executions inputs in ${seconds}s without a failure"

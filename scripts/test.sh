@@ -8,6 +8,9 @@
 # Usage: scripts/test.sh [--quick]   (--quick: skip the engines, VM tests and fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
+# shellcheck source=scripts/lib/target.sh
+source scripts/lib/target.sh
 quick=0
 [[ ${1:-} == --quick ]] && quick=1
 
@@ -43,8 +46,8 @@ fi
 
 step "build (release)"
 cargo build --release --bins
-file target/release/keel | grep -q "statically linked" || { echo "test: keel is not static" >&2; exit 1; }
-echo "keel: $(stat -c %s target/release/keel) bytes, $(file -b target/release/keel)"
+file "$TARGET/release/keel" | grep -q "statically linked" || { echo "test: keel is not static" >&2; exit 1; }
+echo "keel: $(stat -c %s "$TARGET/release/keel") bytes, $(file -b "$TARGET/release/keel")"
 
 step "cargo test --release"
 cargo test --release
@@ -76,7 +79,7 @@ step "size budgets (scripts/lib/size-budgets.sh)"
 # shellcheck source=scripts/lib/size-budgets.sh
 source scripts/lib/size-budgets.sh
 over=0
-for build in "full target/release/keel $FULL_BUDGET" "minimal target/minimal/release/keel $MINIMAL_BUDGET"; do
+for build in "full $TARGET/release/keel $FULL_BUDGET" "minimal target/minimal/release/keel $MINIMAL_BUDGET"; do
     read -r name bin budget <<<"$build"
     size=$(stat -c %s "$bin")
     if ((size > budget)); then

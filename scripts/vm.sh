@@ -47,6 +47,8 @@ set -euo pipefail
 PROG=vm.sh
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+# shellcheck source=lib/target.sh
+source "$ROOT/scripts/lib/target.sh"
 CACHE=${KEEL_VM_CACHE:-$ROOT/target/vm}
 KERNELS=(6.1 6.12)
 QEMU=${KEEL_VM_QEMU:-qemu-system-x86_64}
@@ -443,7 +445,7 @@ decode_wait_status() {
 }
 
 cmd_run() {
-    local kernel="" timeout=30 log="" result="" keel=$ROOT/target/release/keel build=0 show=0
+    local kernel="" timeout=30 log="" result="" keel=$TARGET/release/keel build=0 show=0
     local smp=1 mem=256
     local -a adds=() keel_args=()
     while [[ $# -gt 0 ]]; do

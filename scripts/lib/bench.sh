@@ -20,6 +20,8 @@
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+# shellcheck source=target.sh
+source "$ROOT/scripts/lib/target.sh"
 VM=$SCRIPT_DIR/vm.sh
 # The VM cases' support files (cgroup-lib.sh, the C helpers, BenchExec's init.sh).
 VM_SUPPORT=$ROOT/crates/keel/tests/vm/support
@@ -53,7 +55,7 @@ bench_keel() {
     if [[ $build -eq 1 ]]; then
         (cd "$ROOT" && cargo build --release --bins) || die "cargo build --release --bins failed"
     fi
-    [[ -n $keel ]] || keel=$ROOT/target/release/keel
+    [[ -n $keel ]] || keel=$TARGET/release/keel
     [[ -x $keel ]] || die "no keel at $keel"
 }
 

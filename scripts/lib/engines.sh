@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # What scripts/engine-tests.sh and scripts/bench-engines.sh share (sourced, after they set
-# PROG, ROOT, STATE and die): private container engines and the images they run.
+# PROG, ROOT, STATE and die, and source target.sh): private container engines and the images they run.
 #
 #   engines_check_tools        dockerd, docker, podman, runc, a static busybox, python3
 #   engines_prepare KEEL_PATH  a fresh STATE, RUNDIR, and KEEL = a copy of KEEL_PATH there
@@ -31,7 +31,7 @@ RUNDIR=/run/keel-engines.$$
 IMG_PLAIN=localhost/keel-test:plain
 IMG_ENTRY=localhost/keel-test:entry
 IMG_EMBEDDED=localhost/keel-test:embedded
-KEEL_GEN=$ROOT/target/release/keel-gen
+KEEL_GEN=$TARGET/release/keel-gen
 declare -A DOCKERD_PIDS=()
 ENGINE_CMD=()
 RUN_FLAGS=()

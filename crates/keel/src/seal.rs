@@ -168,6 +168,11 @@ fn nul_terminated<'b>(bytes: &[u8], buf: &'b mut [u8; 256]) -> Option<&'b CStr> 
 const DUMMY_LAYERS: [&CStr; 2] = [c"/dev", c"/run"];
 
 /// The root of a detached, read-only overlay of keel's directory (runc's sealedOverlayfs).
+///
+/// When keel's directory is itself on an overlayfs (an image layer, a sandbox), one attempt
+/// only, with the first dummy layer, which every kernel takes: its failure is then most
+/// likely overlayfs's stacking limit (two levels), which each further attempt would only
+/// repeat, one "maximum fs stacking depth exceeded" line in the kernel log each time.
 fn sealed_overlay(keel_dir: &OwnedFd) -> Result<OwnedFd, Errno> {
     use rustix::mount::{
         FsMountFlags, FsOpenFlags, MountAttrFlags, fsconfig_create, fsconfig_set_string, fsmount,
@@ -176,34 +181,38 @@ fn sealed_overlay(keel_dir: &OwnedFd) -> Result<OwnedFd, Errno> {
     let attrs = MountAttrFlags::MOUNT_ATTR_RDONLY
         | MountAttrFlags::MOUNT_ATTR_NODEV
         | MountAttrFlags::MOUNT_ATTR_NOSUID;
+    let overlay_of = |layer: &OwnedFd| {
+        crate::mounts::overlay::overlay_fs(
+            &[keel_dir.as_fd(), layer.as_fd()],
+            None,
+            false,
+            attrs,
+            c"keel",
+            false,
+        )
+    };
+    if on_overlayfs(keel_dir) {
+        return overlay_of(&open_dir(DUMMY_LAYERS[0])?);
+    }
     let empty = fsopen(c"tmpfs", FsOpenFlags::FSOPEN_CLOEXEC)?;
     fsconfig_set_string(&empty, c"size", c"0")?;
     fsconfig_create(&empty)?;
     let empty = fsmount(&empty, FsMountFlags::FSMOUNT_CLOEXEC, attrs)?;
-    let mut result = crate::mounts::overlay::overlay_fs(
-        &[keel_dir.as_fd(), empty.as_fd()],
-        None,
-        false,
-        attrs,
-        c"keel",
-        false,
-    );
+    let mut result = overlay_of(&empty);
     for dummy in DUMMY_LAYERS {
         if result.is_ok() {
             break;
         }
         if let Ok(layer) = open_dir(dummy) {
-            result = crate::mounts::overlay::overlay_fs(
-                &[keel_dir.as_fd(), layer.as_fd()],
-                None,
-                false,
-                attrs,
-                c"keel",
-                false,
-            );
+            result = overlay_of(&layer);
         }
     }
     result
+}
+
+fn on_overlayfs(fd: &OwnedFd) -> bool {
+    rustix::fs::fstatfs(fd)
+        .is_ok_and(|st| st.f_type as u32 == linux_raw_sys::general::OVERLAYFS_SUPER_MAGIC)
 }
 
 /// A memfd holding a copy of keel, sealed: no writes, no resizing, no more seals (and no

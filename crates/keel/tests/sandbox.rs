@@ -315,6 +315,49 @@ fn keel_bind_mounted_onto_a_placeholder_seals_from_a_memfd() {
     );
 }
 
+/// keel in a directory on an overlay of an overlay: a sealed overlay of it would exceed
+/// overlayfs's stacking limit, so keel goes to the memfd after one overlay attempt (each
+/// attempt writes "maximum fs stacking depth exceeded" to the kernel log: there were 6).
+/// One level down, as in a container image, the sealed overlay itself is used.
+#[test]
+fn keel_on_nested_overlays_falls_back_to_a_memfd_at_once() {
+    let t = Scratch::new("seal-nested");
+    let d = t.path("");
+    for dir in ["l1/bin", "u1", "w1", "o1", "o2", "u2"] {
+        std::fs::create_dir_all(d.join(dir)).expect("mkdir");
+    }
+    std::fs::copy(KEEL, d.join("l1/bin/keel")).expect("copy keel");
+    let d = d.display();
+    let script = format!(
+        "set -e; mount --make-rprivate /
+         mount -t overlay overlay -o lowerdir={d}/l1,upperdir={d}/u1,workdir={d}/w1 {d}/o1
+         mount -t tmpfs tmpfs {d}/u2; mkdir {d}/u2/u {d}/u2/w
+         mount -t overlay overlay -o lowerdir={d}/o1,upperdir={d}/u2/u,workdir={d}/u2/w {d}/o2
+         before=$(dmesg | grep -c 'stacking depth' || true)
+         {d}/o2/bin/keel --seal -- /bin/sh -c 'readlink /proc/$PPID/exe'
+         echo lines $(( $(dmesg | grep -c 'stacking depth' || true) - before ))
+         {d}/o1/bin/keel --seal -- /bin/sh -c 'readlink /proc/$PPID/exe'"
+    );
+    let out = Command::new("unshare")
+        .args(["--mount", "/bin/sh", "-c", &script])
+        .output()
+        .expect("unshare");
+    let stdout = ok(&out);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("/memfd:keel"), "{stdout}");
+    let logged: usize = lines[1]
+        .strip_prefix("lines ")
+        .expect("lines")
+        .parse()
+        .expect("n");
+    // One overlay_fs call: by fd, then by path (kernels before 6.15 need the path form).
+    assert!(logged <= 2, "{logged} kernel log lines: {stdout}");
+    assert_eq!(
+        lines[2], "/keel",
+        "one level down, the sealed overlay: {stdout}"
+    );
+}
+
 #[test]
 fn mount_errors_name_the_step_the_path_and_the_errno() {
     let t = Scratch::new("errors");

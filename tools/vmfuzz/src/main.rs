@@ -52,9 +52,16 @@ use mutate::*;
 use process::*;
 use sandbox::*;
 
+/// Exit status 0: every case written; 1: some could not be (each named on stderr, its
+/// directory removed, the others written): a campaign goes on without them and counts them
+/// as failures; 2: bad usage or an I/O error.
 fn main() -> ExitCode {
     match run() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(unwritten) => {
+            eprintln!("vmfuzz: {unwritten} cases could not be written (above); the rest are");
+            ExitCode::from(1)
+        }
         Err(e) => {
             eprintln!("vmfuzz: {e}");
             ExitCode::from(2)
@@ -62,7 +69,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<(), String> {
+/// Writes the cases; returns how many could not be written.
+fn run() -> Result<u64, String> {
     let mut seed = None;
     let mut cases = None;
     let mut first = 0;
@@ -86,16 +94,27 @@ fn run() -> Result<(), String> {
         );
     };
     fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut unwritten = 0;
     for i in first..first + cases {
-        generate(seed, i, &keel_gen, &out)?;
+        // One bad case (a generator bug keel-gen refuses, or a keel-gen crash) must not
+        // stop the campaign: it is reported and left out.
+        if let Err(e) = generate(seed, i, &keel_gen, &out) {
+            eprintln!("vmfuzz: FAIL-generator {e}");
+            let _ = fs::remove_dir_all(out.join(case_name(seed, i)));
+            unwritten += 1;
+        }
     }
-    Ok(())
+    Ok(unwritten)
+}
+
+fn case_name(seed: u64, i: u64) -> String {
+    format!("s{seed}-{i:05}")
 }
 
 /// Writes case `i` of `seed` into `out`. A case keel-gen refuses is a bug in this generator
 /// (or keel-gen), reported as an error; a keel-gen that crashes is reported too.
 fn generate(seed: u64, i: u64, keel_gen: &Path, out: &Path) -> Result<(), String> {
-    let name = format!("s{seed}-{i:05}");
+    let name = case_name(seed, i);
     let dir = out.join(&name);
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut rng = Rng::new(seed, i);

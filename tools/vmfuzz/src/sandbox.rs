@@ -126,23 +126,14 @@ pub fn cgroup(c: &mut Case, out: &mut String) {
     // its children.
     let mut targets = vec![leaf.clone()];
     targets.extend(delegates.iter().map(|(p, _)| p.clone()));
-    // One inline table per cgroup, in the order first written (keel applies them in order).
-    let mut limits: Vec<(String, Vec<(String, String)>)> = Vec::new();
-    let mut add = |cg: &str, file: String, value: String| {
-        match limits.iter_mut().find(|(c, _)| c == cg) {
-            Some((_, files)) if files.iter().any(|(f, _)| *f == file) => return false,
-            Some((_, files)) => files.push((file, value)),
-            None => limits.push((cg.to_owned(), vec![(file, value)])),
-        }
-        true
-    };
+    let mut limits: Limits = Vec::new();
     for _ in 0..c.rng.below(4) {
         let cg = c.rng.pick(&targets).clone();
         // Freezing keel's leaf or the workload's cgroup stops keel or the payload: a hang
         // by design.
         let frozen_ok = cg != workload && cg != leaf;
         let (file, value, readback) = limit(c, &enabled, frozen_ok);
-        if add(&cg, file.clone(), value) {
+        if add_limit(&mut limits, &cg, file.clone(), value) {
             c.check(format!(
                 "[ \"$(cat /sys/fs/cgroup/{cg}/{file})\" = {} ] || f limit {cg}/{file} $(cat /sys/fs/cgroup/{cg}/{file})",
                 q(&readback)
@@ -150,14 +141,22 @@ pub fn cgroup(c: &mut Case, out: &mut String) {
         }
     }
     if c.near("a limit file the kernel lacks") {
-        add(&leaf, "cgroup.nosuch".into(), "1".into());
+        add_limit(&mut limits, &leaf, "cgroup.nosuch".into(), "1".into());
     }
     if c.near("a limit value the kernel refuses") {
-        add(&leaf, "cgroup.max.depth".into(), "\"-5\"".into());
+        add_limit(
+            &mut limits,
+            &leaf,
+            "cgroup.max.depth".into(),
+            "\"-5\"".into(),
+        );
     }
     if c.near("256 limits") {
-        for n in 0..wire::MAX_LIMITS - 4 {
-            add(&leaf, format!("cgroup.fz{n}"), n.to_string());
+        // Up to keel's maximum with those above, not past it: keel-gen refuses one more.
+        let mut n = 0;
+        while limits_len(&limits) < wire::MAX_LIMITS {
+            add_limit(&mut limits, &leaf, format!("cgroup.fz{n}"), n.to_string());
+            n += 1;
         }
     }
     if !limits.is_empty() {
@@ -170,6 +169,25 @@ pub fn cgroup(c: &mut Case, out: &mut String) {
             let _ = writeln!(out, "{} = {{ {} }}", t(cg), files.join(", "));
         }
     }
+}
+
+/// The limits of a case: (cgroup, [(file, value)]), in the order first written (keel applies
+/// them in order).
+type Limits = Vec<(String, Vec<(String, String)>)>;
+
+/// Adds `file = value` for `cg`; false when `cg` has `file` already.
+fn add_limit(limits: &mut Limits, cg: &str, file: String, value: String) -> bool {
+    match limits.iter_mut().find(|(c, _)| c == cg) {
+        Some((_, files)) if files.iter().any(|(f, _)| *f == file) => return false,
+        Some((_, files)) => files.push((file, value)),
+        None => limits.push((cg.to_owned(), vec![(file, value)])),
+    }
+    true
+}
+
+/// How many limits, over every cgroup: what keel-gen holds to `MAX_LIMITS`.
+fn limits_len(limits: &Limits) -> usize {
+    limits.iter().map(|(_, files)| files.len()).sum()
 }
 
 /// A limit file of an enabled controller with a value and what reading it back shows.

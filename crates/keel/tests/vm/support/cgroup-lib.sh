@@ -23,7 +23,7 @@ trap "rm -rf '$CG_TMP'" EXIT
 [[ -v ADD ]] || ADD=() # scripts/vm-tests.sh sets it; cases append with ADD+=
 
 cg_config() {
-    local name=$1 gen=$CG_ROOT/target/release/keel-gen
+    local name=$1 gen=${CARGO_TARGET_DIR:-$CG_ROOT/target}/release/keel-gen
     [[ -x $gen ]] || { echo "cgroup-lib: no $gen (cargo build --release --bins)" >&2; return 1; }
     cat >"$CG_TMP/$name.toml"
     "$gen" build "$CG_TMP/$name.toml" -o "$CG_TMP/$name.cfg" >&2 || {
