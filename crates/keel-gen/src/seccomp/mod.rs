@@ -17,7 +17,8 @@
 //! - A rule whose `args` test the same argument twice means "any of them" instead: each
 //!   condition becomes a rule of its own, as runc does.
 //! - Compares are unsigned and 64-bit, as libseccomp's; `SCMP_CMP_MASKED_EQ` holds when
-//!   `(arg & value) == value_two`.
+//!   `(arg & value) == (value_two & value)`: libseccomp, and so runc and crun, mask the datum
+//!   too, so a `value_two` with bits outside the mask means what it means there.
 //! - A rule after one without `args` for the same call is never reached: an error.
 //! - `errno_ret` is the errno for `SCMP_ACT_ERRNO` and the message for the tracer with
 //!   `SCMP_ACT_TRACE`; both default to EPERM (1), as in runc.

@@ -306,9 +306,11 @@ fn conditions(
                 );
                 source.error(op.span(), message)
             })?;
+        let value = arg_value(source, value)?;
         let value_two = match (value_two, op) {
             (None, _) => 0,
-            (Some(two), Op::MaskedEq) => arg_value(source, two)?,
+            // As libseccomp (runc, crun) does: the datum masked too.
+            (Some(two), Op::MaskedEq) => arg_value(source, two)? & value,
             (Some(two), _) => {
                 let message = format!(
                     "value_two is the datum of SCMP_CMP_MASKED_EQ; {} compares with value alone: remove value_two",
@@ -320,7 +322,7 @@ fn conditions(
         out.push(Condition {
             index,
             op,
-            value: arg_value(source, value)?,
+            value,
             value_two,
         });
     }

@@ -2,7 +2,7 @@ use super::*;
 
 /// Runs `test` in a child process under `program`, and returns its wait status. The
 /// child only makes system calls after fork: the test's other threads may hold locks.
-fn in_filtered_child(compiled: &CompiledSeccomp, test: fn() -> i32) -> i32 {
+pub(super) fn in_filtered_child(compiled: &CompiledSeccomp, test: fn() -> i32) -> i32 {
     let filter = libc::sock_fprog {
         len: u16::try_from(compiled.program.len() / 8).unwrap(),
         filter: compiled.program.as_ptr().cast_mut().cast(),
@@ -39,7 +39,7 @@ fn in_filtered_child(compiled: &CompiledSeccomp, test: fn() -> i32) -> i32 {
 }
 
 /// The result of a system call: its return value, or -errno.
-fn syscall(nr: libc::c_long, a: u64, b: u64) -> i64 {
+pub(super) fn syscall(nr: libc::c_long, a: u64, b: u64) -> i64 {
     // SAFETY: the calls made here take integers only.
     let ret = unsafe { libc::syscall(nr, a, b) };
     if ret == -1 {

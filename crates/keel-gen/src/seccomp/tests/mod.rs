@@ -233,7 +233,7 @@ impl TestArg {
             "EQ" => arg == value,
             "GE" => arg >= value,
             "GT" => arg > value,
-            _ => arg & value == self.value_two,
+            _ => arg & value == self.value_two & value,
         }
     }
 
@@ -559,6 +559,7 @@ proptest! {
 
 mod docker;
 mod kernel;
+mod oracle;
 mod unit;
 
 use docker::DOCKER_ALLOWED;
