@@ -150,7 +150,7 @@ stop_engines() {
         E system reset -f >/dev/null 2>&1 || true
     fi
     # The engines' exec roots and overlay mounts, whatever is left of them.
-    grep -o " $RUNDIR[^ ]*\| $STATE[^ ]*" /proc/mounts | sort -r | while read -r m; do
+    { grep -o " $RUNDIR[^ ]*\| $STATE[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do
         umount -l "$m" 2>/dev/null || true
     done
     rm -rf "$RUNDIR"
