@@ -116,11 +116,12 @@ step "fuzz keel as PID 1 in VMs (seed 1, 150 cases per kernel)"
 scripts/fuzz-vm.sh --cases 150 --seed 1 --pid1-boots 1
 
 if cargo +nightly --version >/dev/null 2>&1 && [[ -x scripts/fuzz.sh ]]; then
-    step "fuzz the config decoder (60 s)"
+    step "fuzz the config decoder (60 s), keel-gen's TOML and OCI front ends and seccomp compiler (15 s each)"
     if ! cargo fuzz --version >/dev/null 2>&1; then
         cargo install --quiet --locked cargo-fuzz
     fi
-    scripts/fuzz.sh 60
+    scripts/fuzz.sh 60 decode
+    scripts/fuzz.sh 15 toml oci seccomp
 else
     step "fuzzing skipped: no nightly toolchain"
 fi

@@ -182,6 +182,12 @@ fn bad_configs_fail_with_one_line() {
         error(&["from-oci", "-"], b"{\"process\": "),
         "keel-gen: <stdin>: not an OCI runtime config: EOF while parsing a value at line 1 column 12"
     );
+    // oci-spec takes it (it skips an unknown field unchecked), JSON does not: keel-gen
+    // panicked (found by the oci fuzz target).
+    assert_eq!(
+        error(&["from-oci", "-"], b"{\"ociVersion\": \"1.0.2\", \"Linux\": {\"n\x93\": 1}}"),
+        "keel-gen: <stdin>: not an OCI runtime config: invalid unicode code point at line 1 column 37"
+    );
     assert_eq!(
         error(&["from-oci", "-"], br#"{"process": {"args": ["sh"]}}"#),
         "keel-gen: <stdin>: not an OCI runtime config: missing field `user` at line 1 column 28"

@@ -19,9 +19,12 @@ pub struct Conversion {
 
 /// Parses `json` and converts it; relative paths in it are relative to `bundle`.
 pub fn convert(json: &[u8], bundle: &Path) -> Result<Conversion, String> {
-    let spec: Spec =
-        serde_json::from_slice(json).map_err(|e| format!("not an OCI runtime config: {e}"))?;
-    let given: Json = serde_json::from_slice(json).expect("parsed as a Spec above");
+    let not_oci = |e: serde_json::Error| format!("not an OCI runtime config: {e}");
+    let spec: Spec = serde_json::from_slice(json).map_err(not_oci)?;
+    // Not an `expect`: oci-spec skips unknown fields without checking their strings, so
+    // bytes it takes can still be invalid JSON (a lone \ud800 in an unknown field: found by
+    // the oci fuzz target).
+    let given: Json = serde_json::from_slice(json).map_err(not_oci)?;
     let mut out = Converter {
         bundle,
         warnings: Vec::new(),
