@@ -10,9 +10,15 @@ fuzz_target!(|data: &[u8]| {
         Ok(converted) => {
             if let Err(error) = compile(&converted.source) {
                 let name = &converted.source.name;
-                assert!(error.starts_with(name.as_str()), "an error names the TOML: {error}");
+                assert!(
+                    error.starts_with(name.as_str()),
+                    "an error names the TOML: {error}"
+                );
             }
         }
-        Err(error) => assert!(error.starts_with("config.json"), "an error names it: {error}"),
+        Err(error) => assert!(
+            error.starts_with("config.json"),
+            "an error names it: {error}"
+        ),
     }
 });

@@ -23,6 +23,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let read = SeccompTable::from_wire(compiled.flags, &compiled.program)
         .expect("a compiled program reads back");
-    let again = read.compile(&source).expect("the policy read back compiles");
+    let again = read
+        .compile(&source)
+        .expect("the policy read back compiles");
     assert_eq!(again.program, compiled.program);
 });

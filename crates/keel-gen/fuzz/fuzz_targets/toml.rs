@@ -21,8 +21,14 @@ fuzz_target!(|data: &[u8]| {
                 text: printed,
             };
             let rebuilt = compile(&again).expect("inspect's TOML builds");
-            assert_eq!(rebuilt.bytes, built.bytes, "inspect's TOML builds the same bytes");
+            assert_eq!(
+                rebuilt.bytes, built.bytes,
+                "inspect's TOML builds the same bytes"
+            );
         }
-        Err(error) => assert!(error.starts_with("fuzz.toml"), "an error names the input: {error}"),
+        Err(error) => assert!(
+            error.starts_with("fuzz.toml"),
+            "an error names the input: {error}"
+        ),
     }
 });
