@@ -55,6 +55,8 @@ pub struct MountsTable {
     pub masked: Option<List>,
     pub readonly: Option<List>,
     pub root_readonly: Option<Spanned<bool>>,
+    /// Lock the mounts against the workload (a new user and mount namespace once built).
+    pub lock: Option<Spanned<bool>>,
 }
 
 /// `[[mount]]`, an OCI `mounts[]` entry.
@@ -80,6 +82,7 @@ pub struct CompiledMounts {
     masked: Vec<u8>,
     readonly: Vec<u8>,
     root_readonly: bool,
+    lock: bool,
 }
 
 impl CompiledMounts {
@@ -90,6 +93,7 @@ impl CompiledMounts {
             masked: records(&self.masked),
             readonly: records(&self.readonly),
             root_readonly: self.root_readonly,
+            lock: self.lock,
         }
     }
 }
@@ -134,6 +138,7 @@ pub fn compile(
         }
         out.root_readonly = *readonly.get_ref();
     }
+    out.lock = table.lock.as_ref().is_some_and(|lock| *lock.get_ref());
     Ok(out)
 }
 
@@ -469,8 +474,12 @@ pub fn from_wire(mounts: &Mounts<'_>) -> Result<Tables, String> {
         masked: list(mounts.masked, "masked")?,
         readonly: list(mounts.readonly, "readonly")?,
         root_readonly: mounts.root_readonly.then(|| unspanned(true)),
+        lock: mounts.lock.then(|| unspanned(true)),
     };
-    let empty = table.root.is_none() && table.masked.is_none() && table.readonly.is_none();
+    let empty = table.root.is_none()
+        && table.masked.is_none()
+        && table.readonly.is_none()
+        && table.lock.is_none();
     Ok((
         (!empty || entries.is_empty()).then_some(table),
         (!entries.is_empty()).then_some(entries),

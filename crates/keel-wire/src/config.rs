@@ -347,6 +347,10 @@ pub struct Mounts<'a> {
     pub readonly: Strings<'a>,
     /// Make the new root's own mount read-only, just before the pivot (OCI `root.readonly`).
     pub root_readonly: bool,
+    /// Once the mounts are built, enter a new user namespace (keel's ids mapped onto
+    /// themselves) and a new mount namespace, so the kernel locks every mount keel made
+    /// against the workload: no unmount, no change of a locked flag.
+    pub lock: bool,
 }
 
 /// One mount, built detached and then moved onto its target.

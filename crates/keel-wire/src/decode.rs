@@ -96,7 +96,10 @@ fn decode_into<'a>(
                 let namespaces = config.namespaces.insert(Namespaces::default());
                 self::namespaces(&section, at, namespaces)?
             }
-            id::MOUNTS => mounts(&section, at, config.mounts.insert(Mounts::default()))?,
+            id::MOUNTS => {
+                let mounts = config.mounts.insert(Mounts::default());
+                self::mounts(&section, at, mounts, built)?
+            }
             id::LANDLOCK => landlock(&section, at, config.landlock.insert(Landlock::default()))?,
             _ => skip_unknown(section.id, at)?,
         }
@@ -811,7 +814,12 @@ fn landlock_paths<'a>(
 }
 
 #[inline(never)]
-fn mounts<'a>(section: &Entry<'a>, at: &mut usize, mounts: &mut Mounts<'a>) -> Check {
+fn mounts<'a>(
+    section: &Entry<'a>,
+    at: &mut usize,
+    mounts: &mut Mounts<'a>,
+    built: Features,
+) -> Check {
     use id::mounts::*;
     let mut fields = section.fields();
     while let Some(field) = fields.next(at)? {
@@ -823,6 +831,11 @@ fn mounts<'a>(section: &Entry<'a>, at: &mut usize, mounts: &mut Mounts<'a>) -> C
             READONLY => mounts.readonly = list(payload, at, &ListField::READONLY)?,
             ROOT_READONLY if mounts.root.is_none() => return Err("root_readonly needs a root"),
             ROOT_READONLY => mounts.root_readonly = flag(payload)?,
+            // Locking is a user and a mount namespace of keel's.
+            LOCK => {
+                require(built, Features::NAMESPACES, at)?;
+                mounts.lock = flag(payload)?
+            }
             _ => skip_unknown(field.id, at)?,
         }
     }

@@ -283,6 +283,7 @@ impl Writer<'_> {
         self.list_field(MASKED, mounts.masked);
         self.list_field(READONLY, mounts.readonly);
         self.flag_field(ROOT_READONLY, mounts.root_readonly);
+        self.flag_field(LOCK, mounts.lock);
         self.finish(start);
     }
 

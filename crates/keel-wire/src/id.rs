@@ -63,6 +63,7 @@ pub mod mounts {
     pub const MASKED: u8 = 3;
     pub const READONLY: u8 = 4;
     pub const ROOT_READONLY: u8 = 5;
+    pub const LOCK: u8 = 6;
 }
 
 pub mod landlock {

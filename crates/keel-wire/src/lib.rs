@@ -212,6 +212,7 @@
 //! | 3 | masked | strings | at most [`MAX_MOUNT_PATHS`] absolute paths shorter than [`PATH_MAX`] |
 //! | 4 | readonly | strings | at most [`MAX_MOUNT_PATHS`] absolute paths shorter than [`PATH_MAX`] |
 //! | 5 | root_readonly | flag | needs root: the new root itself is read-only (not the mounts on it), as OCI `root.readonly` |
+//! | 6 | lock | flag | once the mounts are built, keel enters a new user namespace (its ids mapped onto themselves) and mount namespace, which locks them (see `mount_namespaces(7)`) |
 //!
 //! A [`Mount`] record is an 8-byte head, then its strings, each with its NUL:
 //!

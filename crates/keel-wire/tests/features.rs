@@ -126,6 +126,31 @@ fn a_config_needing_a_missing_part_is_refused_at_the_entry_that_needs_it() {
     }
 }
 
+/// `[mounts] lock` is a user and a mount namespace of keel's: a keel with mounts but without
+/// namespaces refuses it at the field.
+#[test]
+fn locking_the_mounts_needs_namespaces_too() {
+    let config = Config {
+        mounts: Some(Mounts {
+            lock: true,
+            ..Mounts::default()
+        }),
+        ..Config::default()
+    };
+    let bytes = encode(&config);
+    let error = wire::decode_for(&bytes, all_but(Features::NAMESPACES)).unwrap_err();
+    assert_eq!(error.what, "this keel was built without namespaces");
+    assert_eq!(
+        bytes.get(usize::try_from(error.offset).unwrap()),
+        Some(&6),
+        "the lock field"
+    );
+    let both = Features::NONE
+        .with(Features::MOUNTS, true)
+        .with(Features::NAMESPACES, true);
+    assert_eq!(wire::decode_for(&bytes, both), Ok(config));
+}
+
 #[test]
 fn what_every_keel_takes_needs_no_part() {
     let config = Config {

@@ -150,6 +150,13 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
         if mounts::build(m, in_user_namespace).is_err() {
             return exit::SETUP;
         }
+        // The decoder takes `lock` only from a config for a keel with namespaces too.
+        #[cfg(feature = "namespaces")]
+        if m.lock
+            && let Err(status) = namespaces::lock_mounts()
+        {
+            return status;
+        }
     }
     let launch = process::Launch {
         s: &s,

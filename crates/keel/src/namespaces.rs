@@ -192,6 +192,121 @@ fn write_proc(pid: i32, file: &str, text: &[u8]) -> Result<(), ()> {
     })
 }
 
+/// `[mounts] lock`: keel enters a new user namespace, its ids mapped onto themselves, and a
+/// new mount namespace. The kernel copies the mounts into it locked, since they come from a
+/// more privileged user namespace (mount_namespaces(7)): the workload, root there, can no
+/// longer unmount them (EINVAL) or change a locked flag (EPERM). A process cannot map ids for
+/// itself beyond its own: a helper child, left in the current namespaces, writes the maps
+/// once keel has unshared, through keel's /proc directory opened before (so a /proc of
+/// another pid namespace cannot send the write to some other process), and keel waits for it.
+#[cfg(feature = "mounts")]
+pub fn lock_mounts() -> Result<(), i32> {
+    let proc_self = rustix::fs::open(
+        c"/proc/self",
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| {
+        error!(
+            "namespaces: lock mounts: open /proc/self: {}: mount a proc (keel writes its id maps through it)",
+            ErrnoText(e)
+        );
+        exit::SETUP
+    })?;
+    let uid_map = identity_map(&proc_self, c"uid_map")?;
+    let gid_map = identity_map(&proc_self, c"gid_map")?;
+    let (go_rx, go_tx) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+        .map_err(|e| fail("lock mounts: pipe", e))?;
+    let helper = match sys::fork() {
+        Err(e) => return Err(fail("lock mounts: fork", e)),
+        Ok(None) => {
+            drop(go_tx);
+            let mut byte = [0u8];
+            let mapped = matches!(rustix::io::read(&go_rx, &mut byte), Ok(1))
+                && [(c"uid_map", &uid_map), (c"gid_map", &gid_map)].iter().all(
+                    |(file, (text, len))| {
+                        write_map(&proc_self, file, text.get(..*len).unwrap_or_default()).is_ok()
+                    },
+                );
+            sys::exit_group(if mapped { 0 } else { exit::SETUP });
+        }
+        Ok(Some(helper)) => helper,
+    };
+    drop(go_rx);
+    let unshared = sys::unshare(NamespaceSet::USER | NamespaceSet::MOUNT);
+    if unshared.is_ok() {
+        let _ = rustix::io::write(&go_tx, b"1");
+    }
+    // EOF for the helper when the unshare failed: it exits without mapping.
+    drop(go_tx);
+    let status = rustix::process::waitpid(Some(helper), rustix::process::WaitOptions::empty());
+    unshared.map_err(|e| fail("lock mounts: unshare user and mount namespaces", e))?;
+    match status {
+        Ok(Some((_, status))) if status.exit_status() == Some(0) => Ok(()),
+        // The helper said what failed.
+        _ => Err(exit::SETUP),
+    }
+}
+
+/// keel's `file` (uid_map or gid_map) with each range mapped onto itself: `first first
+/// count`. The kernel prints each range as `%10u %10u %10u\n` (kernel/user_namespace.c), 33
+/// bytes, and reads leading spaces back, so the identity of a line is its first 11 bytes
+/// twice and its last 11.
+#[cfg(feature = "mounts")]
+fn identity_map(proc_self: &OwnedFd, file: &CStr) -> Result<([u8; 4096], usize), i32> {
+    let mut own = [0u8; 4096];
+    let read = rustix::fs::openat(
+        proc_self,
+        file,
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .and_then(|fd| rustix::io::read(&fd, &mut own));
+    let len = match read {
+        // A full buffer may have been cut: keel maps at most 124 ranges (4096 / 33).
+        Ok(len) if len < own.len() && len % 33 == 0 => len,
+        Ok(_) => {
+            error!(
+                "namespaces: lock mounts: /proc/self/{}: more ranges than keel maps (124)",
+                Bytes(file.to_bytes())
+            );
+            return Err(exit::SETUP);
+        }
+        Err(e) => {
+            error!(
+                "namespaces: lock mounts: read /proc/self/{}: {}",
+                Bytes(file.to_bytes()),
+                ErrnoText(e)
+            );
+            return Err(exit::SETUP);
+        }
+    };
+    for at in (0..len).step_by(33) {
+        own.copy_within(at..at + 11, at + 11);
+    }
+    Ok((own, len))
+}
+
+#[cfg(feature = "mounts")]
+fn write_map(proc_self: &OwnedFd, file: &CStr, text: &[u8]) -> Result<(), ()> {
+    rustix::fs::openat(
+        proc_self,
+        file,
+        OFlags::WRONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .and_then(|fd| rustix::io::write(&fd, text))
+    .map(drop)
+    .map_err(|e| {
+        let file = Bytes(file.to_bytes());
+        error!(
+            "namespaces: lock mounts: write keel's {}: {}",
+            file,
+            ErrnoText(e)
+        );
+    })
+}
+
 /// `/proc/self/timens_offsets`, written after unshare(CLONE_NEWTIME) and before any process
 /// enters the new time namespace.
 fn write_time_offsets(t: &wire::TimeOffsets) -> Result<(), i32> {

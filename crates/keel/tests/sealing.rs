@@ -227,6 +227,20 @@ fn helper_op(op: &str, arg: &str) -> Result<String, String> {
             })
             .map(|_| "OK".into())
         }
+        // A fresh tmpfs over the path.
+        "mount-tmpfs" => {
+            let tmpfs = c("tmpfs");
+            check(unsafe {
+                libc::mount(
+                    tmpfs.as_ptr(),
+                    p.as_ptr(),
+                    tmpfs.as_ptr(),
+                    0,
+                    std::ptr::null(),
+                )
+            } as libc::c_long)
+            .map(|_| "OK".into())
+        }
         "umount" => {
             check(unsafe { libc::umount2(p.as_ptr(), 0) } as libc::c_long).map(|_| "OK".into())
         }
@@ -415,6 +429,76 @@ fn a_root_payload_cannot_make_a_sealed_overlay_writable_but_can_unmount_it() {
 /// | writes | EROFS, and the writable tmpfs stays writable |
 #[test]
 fn mounts_are_locked_for_a_workload_in_its_own_user_namespace() {
+    // /proc/1/exe, keel's, belongs to a more privileged user namespace than the payload's.
+    locked_mounts_refuse_a_root_payload("", "unshare --user --map-root-user --mount", "EACCES");
+}
+
+/// `[mounts] lock = true`: keel itself enters the new user and mount namespaces once the
+/// mounts are built, with the same outcome for a root payload that makes none of its own. It
+/// can still mount over a locked mount in its namespace (hiding, not changing, what is
+/// beneath: the over-mount comes off again and the locked one is back), and keel, PID 1 of
+/// its pid namespace, is sealed: /proc/1/exe cannot be written.
+#[test]
+fn lock_true_locks_the_mounts_keel_made() {
+    // keel, PID 1 of the pid namespace, runs from its sealed overlay.
+    locked_mounts_refuse_a_root_payload("[mounts]\nlock = true\n", "", "EROFS");
+}
+
+/// `lock = true` for keel started as an unprivileged user (nobody) in a user namespace of its
+/// own, as bubblewrap and rootless podman run: the nested namespace maps keel's one id onto
+/// itself, and the tmpfs keel mounted cannot be unmounted; without the lock it can.
+#[test]
+fn lock_true_works_for_an_unprivileged_keel() {
+    let t = Scratch::new("lock-unprivileged");
+    let m = t.dir("m");
+    let me = std::env::current_exe().expect("current_exe");
+    for (lock, want) in [(true, "EINVAL"), (false, "OK")] {
+        let toml = format!(
+            "[namespaces]\nunshare = [\"user\", \"mount\", \"pid\"]\n\
+             uid_mappings = [{{ container_id = 0, host_id = 65534, size = 1 }}]\n\
+             gid_mappings = [{{ container_id = 0, host_id = 65534, size = 1 }}]\n\
+             setgroups = \"deny\"\n[mounts]\nlock = {lock}\n\
+             [[mount]]\ndestination = \"/proc\"\ntype = \"proc\"\n\
+             [[mount]]\ndestination = \"{m}\"\ntype = \"tmpfs\"\n",
+            m = m.display()
+        );
+        let cfg = t.config("keel.cfg", &toml);
+        let out = Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                KEEL,
+                "-c",
+            ])
+            .arg(&cfg)
+            .arg("--")
+            .arg(&me)
+            .args([
+                "--exact",
+                "zz_payload_helper",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(HELPER_VAR, format!("id\numount {}\n", m.display()))
+            .stdin(Stdio::null())
+            .output()
+            .expect("setpriv keel");
+        assert_eq!(
+            results(&out),
+            [
+                "id: uid 0".to_owned(),
+                format!("umount {}: {want}", m.display())
+            ],
+            "lock = {lock}"
+        );
+    }
+}
+
+/// The attacks of the locking tests, on a sealed overlay, a read-only bind and a tmpfs, with
+/// `extra` in the config and `wrap` before the payload; a write to /proc/1/exe fails with
+/// `exe`.
+fn locked_mounts_refuse_a_root_payload(extra: &str, wrap: &str, exe: &str) {
     let t = Scratch::new("locked");
     let (bottom, top) = (t.dir("bottom"), t.dir("top"));
     std::fs::write(bottom.join("f"), "layer").expect("write");
@@ -424,7 +508,8 @@ fn mounts_are_locked_for_a_workload_in_its_own_user_namespace() {
         std::fs::write(d.join("UNDERNEATH"), "").expect("write");
     }
     let toml = format!(
-        "[namespaces]\nunshare = [\"mount\"]\n\
+        "[namespaces]\nunshare = [\"mount\", \"pid\"]\n{extra}\
+         [[mount]]\ndestination = \"/proc\"\ntype = \"proc\"\n\
          [[mount]]\ndestination = \"{ovl}\"\ntype = \"overlay\"\nlower = [\"{t}\", \"{b}\"]\n\
          [[mount]]\ndestination = \"{ro}\"\ntype = \"bind\"\nsource = \"{d}\"\noptions = [\"ro\", \"nosuid\", \"nodev\"]\n\
          [[mount]]\ndestination = \"{tmp}\"\ntype = \"tmpfs\"\noptions = [\"size=1m\"]\n",
@@ -443,9 +528,10 @@ fn mounts_are_locked_for_a_workload_in_its_own_user_namespace() {
          setattr-rw {o}\nsetattr-rw {r}\n\
          fspick-rw {o}\nmount8 {o}\nmount8 {r}\n\
          write {o}/f\nwrite {r}/file\ncreate {m}/new\n\
-         ls {o}\nls {r}\nls {m}\n"
+         ls {o}\nls {r}\nls {m}\n\
+         mount-tmpfs {o}\nls {o}\ndetach {o}\nls {o}\nwrite /proc/1/exe\n"
     );
-    let out = results(&t.attack(&toml, "unshare --user --map-root-user --mount", &ops));
+    let out = results(&t.attack(&toml, wrap, &ops));
     let want = [
         "id: uid 0".to_owned(),
         format!("umount {o}: EINVAL"),
@@ -468,6 +554,11 @@ fn mounts_are_locked_for_a_workload_in_its_own_user_namespace() {
         format!("ls {o}: f"),
         format!("ls {r}: file"),
         format!("ls {m}: new"),
+        format!("mount-tmpfs {o}: OK"),
+        format!("ls {o}: "),
+        format!("detach {o}: OK"),
+        format!("ls {o}: f"),
+        format!("write /proc/1/exe: {exe}"),
     ];
     assert_eq!(out, want);
     assert_eq!(std::fs::read_to_string(&data).expect("read"), "data");

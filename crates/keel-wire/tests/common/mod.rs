@@ -238,6 +238,7 @@ pub struct OwnedMounts {
     pub masked: Vec<u8>,
     pub readonly: Vec<u8>,
     pub root_readonly: bool,
+    pub lock: bool,
     /// `entries` as records, which the list borrows.
     pub entry_records: Vec<u8>,
 }
@@ -255,6 +256,7 @@ impl OwnedMounts {
             masked: strings(&self.masked),
             readonly: strings(&self.readonly),
             root_readonly: self.root_readonly,
+            lock: self.lock,
         }
     }
 }
@@ -510,9 +512,11 @@ prop_compose! {
         masked in vec(absolute(), 0..3),
         readonly in vec(absolute(), 0..3),
         root_readonly in any::<bool>(),
+        lock in any::<bool>(),
     ) -> OwnedMounts {
         OwnedMounts {
             root_readonly: root_readonly && root.is_some(),
+            lock,
             root,
             entries,
             masked: nul_joined(masked.into_iter().map(CString::into_bytes)),
