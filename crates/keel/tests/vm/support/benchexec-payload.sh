@@ -1,5 +1,5 @@
 #!/bin/sh
-# The container's workload in crates/keel/tests/vm/benchexec-podman.sh: BenchExec's runexec
+# The container's workload in crates/keel/tests/vm/benchexec-*.sh: BenchExec's runexec
 # (from its wheel, the guide's "PYTHONPATH=benchexec.whl python3 -m benchexec.runexecutor")
 # with a memory and a time limit, then the tool's output file.
 echo "payload: pid 1 is $(cat /proc/1/comm), in cgroup $(cat /proc/self/cgroup)"
