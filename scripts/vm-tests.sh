@@ -28,7 +28,8 @@
 #   KERNELS         kernels the case applies to (default "6.1 6.12")
 #   check()         optional function, called with the console log path after the run;
 #                   a non-zero return fails the case (its output is shown)
-# Logs: target/vm/tests/<kernel>/<case>.log (console) and .result (vm.sh --result).
+# Logs: target/vm/tests/<kernel>/<case>.log (console) and .result (vm.sh --result), and
+# .virtiofsN.log (virtiofsd's output) with --share.
 set -euo pipefail
 
 PROG=vm-tests.sh

@@ -87,8 +87,9 @@ run       boot the kernel with the base initramfs plus a per-run cpio carrying k
                     a GUEST ending in / keeps HOST's name)
   --share HOSTDIR:TAG[:ro]
                     serve HOSTDIR to the guest over virtiofs as TAG (repeatable), by a
-                    virtiofsd stopped with the run; :ro serves a read-only bind of HOSTDIR
-                    without the mounts below it. The guest: mount -t virtiofs TAG DIR
+                    virtiofsd stopped with the run (its output: LOG without .log, plus
+                    .virtiofsN.log); :ro serves a read-only bind of HOSTDIR without the
+                    mounts below it. The guest: mount -t virtiofs TAG DIR
   --timeout S       hard timeout in seconds (default 30)
   --log FILE        console log path (default target/vm/runs/<kernel>-<time>-<pid>.log)
   --result FILE     write outcome=, status=, exit=, seconds=, log=, detail= lines to FILE
@@ -498,15 +499,16 @@ run_cleanup() {
     [[ -z $RUN_TMP ]] || rm -rf "$RUN_TMP"
 }
 
-# start_shares TMP SPEC...: start one virtiofsd per --share HOSTDIR:TAG[:ro] and set
-# SHARE_QEMU to the QEMU options of their devices (virtio-mmio: microvm has no PCI).
+# start_shares TMP LOG SPEC...: start one virtiofsd per --share HOSTDIR:TAG[:ro], with its
+# output beside the console log LOG (X.log -> X.virtiofsN.log), and set SHARE_QEMU to the
+# QEMU options of their devices (virtio-mmio: microvm has no PCI).
 # A :ro share serves a read-only, non-recursive bind of HOSTDIR made in a private mount
 # namespace of its virtiofsd (QEMU 7.2's virtiofsd has no read-only option): the host's
 # mount table never shows it, it goes away with virtiofsd, and only HOSTDIR's own
 # filesystem is served, none of the mounts below it.
 start_shares() {
-    local tmp=$1 spec host tag ro i=0 sock waited
-    shift
+    local tmp=$1 vlog=${2%.log} spec host tag ro i=0 sock waited
+    shift 2
     local virtiofsd=${KEEL_VM_VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
     [[ -x $virtiofsd ]] || die "--share: no virtiofsd at $virtiofsd (Debian package qemu-system-common, or set KEEL_VM_VIRTIOFSD)"
     SHARE_QEMU=()
@@ -529,16 +531,16 @@ start_shares() {
             # shellcheck disable=SC2016 # $1..$4 are the inner sh's
             unshare --mount --propagation private sh -c \
                 'mount --bind "$1" "$2" && mount -o remount,bind,ro "$2" && exec "$3" --socket-path="$4" -o source="$2" -o cache=auto' \
-                sh "$host" "$tmp/virtiofs$i.root" "$virtiofsd" "$sock" >"$tmp/virtiofs$i.log" 2>&1 &
+                sh "$host" "$tmp/virtiofs$i.root" "$virtiofsd" "$sock" >"$vlog.virtiofs$i.log" 2>&1 &
         else
-            "$virtiofsd" --socket-path="$sock" -o source="$host" -o cache=auto >"$tmp/virtiofs$i.log" 2>&1 &
+            "$virtiofsd" --socket-path="$sock" -o source="$host" -o cache=auto >"$vlog.virtiofs$i.log" 2>&1 &
         fi
         VIRTIOFSD_PIDS+=($!)
         # QEMU fails at once when the socket is not there yet.
         waited=0
         while [[ ! -S $sock ]]; do
             kill -0 "${VIRTIOFSD_PIDS[-1]}" 2>/dev/null ||
-                die "--share $host:$tag: virtiofsd exited: $(tr '\n' ' ' <"$tmp/virtiofs$i.log" | cut -c1-300)"
+                die "--share $host:$tag: virtiofsd exited: $(tr '\n' ' ' <"$vlog.virtiofs$i.log" | cut -c1-300)"
             [[ $waited -lt 100 ]] || die "--share $host:$tag: virtiofsd made no socket $sock in 10 s"
             sleep 0.1
             waited=$((waited + 1))
@@ -648,7 +650,7 @@ cmd_run() {
     local machine=microvm
     local -a share_qemu=()
     if [[ ${#shares[@]} -gt 0 ]]; then
-        start_shares "$tmp" "${shares[@]}"
+        start_shares "$tmp" "$log" "${shares[@]}"
         share_qemu=("${SHARE_QEMU[@]}")
         # vhost-user: virtiofsd maps the guest's RAM, so it must be a shared memfd.
         machine+=",memory-backend=mem"

@@ -60,6 +60,7 @@ EOF
     # (keel among them) read-only at /test, then stage 2 with the host's bash.
     WORKLOAD='#!/bin/sh
 set -e
+echo "benchexec-'"$engine"': stage 1: the host'\''s userland as / (at $(cut -d" " -f1 /proc/uptime) s)"
 mkdir -p /mnt/host /mnt/rw /mnt/root
 mount -t virtiofs -o ro host /mnt/host
 mount -t tmpfs -o size=512m,mode=0755 tmpfs /mnt/rw
