@@ -24,11 +24,13 @@
 #   EXPECT_CONSOLE=(ERE …)  extended regexes that must each match a console line
 #   REJECT_CONSOLE=(ERE …)  extended regexes that must match no console line
 #   TIMEOUT         seconds before the VM is killed (default 30)
-#   VM_ARGS=(…)     extra `scripts/vm.sh run` options, e.g. (--smp 2 --mem 512)
+#   VM_ARGS=(…)     extra `scripts/vm.sh run` options, e.g. (--smp 2 --mem 512), or
+#                   (--share /:host:ro --mem 1024): the host's / over virtiofs, read-only
 #   KERNELS         kernels the case applies to (default "6.1 6.12")
 #   check()         optional function, called with the console log path after the run;
 #                   a non-zero return fails the case (its output is shown)
-# Logs: target/vm/tests/<kernel>/<case>.log (console) and .result (vm.sh --result).
+# Logs: target/vm/tests/<kernel>/<case>.log (console) and .result (vm.sh --result), and
+# .virtiofsN.log (virtiofsd's output) with --share.
 set -euo pipefail
 
 PROG=vm-tests.sh

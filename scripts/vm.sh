@@ -4,8 +4,9 @@
 #
 # Usage:
 #   scripts/vm.sh prepare [--kernel 6.1|6.12|all] [--refresh]
-#   scripts/vm.sh run --kernel 6.1|6.12 [--add HOST:GUEST]... [--timeout S] [--log FILE]
-#                     [--result FILE] [--keel PATH] [--build] [--show] -- KEEL_ARGS...
+#   scripts/vm.sh run --kernel 6.1|6.12 [--add HOST:GUEST]... [--share HOSTDIR:TAG[:ro]]...
+#                     [--timeout S] [--log FILE] [--result FILE] [--keel PATH] [--build]
+#                     [--show] -- KEEL_ARGS...
 #   scripts/vm.sh info | clean
 #   (run `scripts/vm.sh --help` for every option)
 #
@@ -22,7 +23,8 @@
 #
 # Cache layout (everything under target/vm/, safe to delete):
 #   target/vm/kernel-6.1/   pkg (Debian package name), release (uname -r), vmlinux (PVH ELF),
-#                           vmlinuz, config, modules/overlay.ko, base.cpio, base.key
+#                           vmlinuz, config, modules/overlay.ko, base.cpio, base.key,
+#                           modules/virtiofs/N-NAME.ko (what --share loads, in load order)
 #   target/vm/kernel-6.12/  the same for the 6.12 kernel
 #   target/vm/runs/         console logs of runs started without --log
 #   target/vm/tests/<k>/    console logs and results of scripts/vm-tests.sh
@@ -31,6 +33,11 @@
 # vmlinux, serial console (ttyS0) to the log file, -no-reboot, kernel command line
 # "console=ttyS0 panic=-1 quiet tsc_early_khz=<host TSC kHz>". Boot to power-off ~2.2 s
 # (6.1) / ~2.8 s (6.12) on an idle 2-core host.
+# With --share: one virtiofsd per share (QEMU 7.2's /usr/lib/qemu/virtiofsd), a
+# vhost-user-fs-device on microvm's virtio-mmio (non-legacy), the guest RAM as a shared
+# memfd (-object memory-backend-memfd,share=on and -M microvm,memory-backend=mem), and the
+# modules virtiofs needs added to the stage (6.1: virtio_ring virtio virtio_mmio fuse
+# virtiofs; 6.12: virtio_mmio). The guest mounts it: mount -t virtiofs TAG DIR.
 #
 # Environment:
 #   KEEL_VM_PKG_6_1, KEEL_VM_PKG_6_12  pin the Debian kernel package (default: newest in bookworm)
@@ -42,6 +49,7 @@
 #   KEEL_VM_TSC_KHZ  the host TSC frequency passed as tsc_early_khz (default: from dmesg or
 #                    /proc/cpuinfo)
 #   KEEL_VM_CACHE    cache directory (default target/vm)
+#   KEEL_VM_VIRTIOFSD  virtiofsd binary for --share (default /usr/lib/qemu/virtiofsd)
 set -euo pipefail
 
 PROG=vm.sh
@@ -69,8 +77,9 @@ usage: scripts/vm.sh prepare [--kernel 6.1|6.12|all] [--refresh]
        scripts/vm.sh info
        scripts/vm.sh clean
 
-prepare   download the Debian bookworm cloud kernels (6.1 and 6.12), extract a PVH vmlinux
-          and overlay.ko, and build the base initramfs (busybox + stage /init). Idempotent;
+prepare   download the Debian bookworm cloud kernels (6.1 and 6.12), extract a PVH vmlinux,
+          overlay.ko and the modules of --share, and build the base initramfs (busybox +
+          stage /init). Idempotent;
           cached under target/vm/. --refresh re-resolves the newest kernel packages.
 run       boot the kernel with the base initramfs plus a per-run cpio carrying keel
           (-> /sbin/keel) and the added files; the stage /init execs `/sbin/keel KEEL_ARGS...`
@@ -78,6 +87,11 @@ run       boot the kernel with the base initramfs plus a per-run cpio carrying k
   --kernel V        6.1 or 6.12 (required)
   --add HOST:GUEST  put HOST (file or directory) at the absolute guest path GUEST (repeatable;
                     a GUEST ending in / keeps HOST's name)
+  --share HOSTDIR:TAG[:ro]
+                    serve HOSTDIR to the guest over virtiofs as TAG (repeatable), by a
+                    virtiofsd stopped with the run (its output: LOG without .log, plus
+                    .virtiofsN.log); :ro serves a read-only bind of HOSTDIR without the
+                    mounts below it. The guest: mount -t virtiofs TAG DIR
   --timeout S       hard timeout in seconds (default 30)
   --log FILE        console log path (default target/vm/runs/<kernel>-<time>-<pid>.log)
   --result FILE     write outcome=, status=, exit=, seconds=, log=, detail= lines to FILE
@@ -234,10 +248,39 @@ elf_interp() {
     return 1
 }
 
+# The modules virtiofs needs over virtio-mmio (microvm's transport), in load order: each
+# after the ones it depends on (their modinfo depends=). A kernel that builds one in (6.12:
+# all but virtio_mmio) lists it in modules.builtin instead.
+VIRTIOFS_MODULES=(virtio_ring virtio virtio_mmio fuse virtiofs)
+
+# kernel_fetched V: the cache holds a complete kernel V (pkg is written last), with the
+# virtiofs modules directory (caches made before --share existed lack it).
+kernel_fetched() {
+    local kdir=$CACHE/kernel-$1
+    [[ -s $kdir/pkg && -s $kdir/vmlinux && -s $kdir/modules/overlay.ko && -d $kdir/modules/virtiofs ]]
+}
+
+# extract_virtiofs_modules MODDIR OUT: copy the VIRTIOFS_MODULES that MODDIR (an unpacked
+# /lib/modules/RELEASE) has as files to OUT/N-NAME.ko, N the load order; the stage loads
+# /lib/modules/keel-vm/*.ko in glob order, so the names keep that order there too.
+extract_virtiofs_modules() {
+    local moddir=$1 out=$2 name ko n=0
+    mkdir -p "$out"
+    for name in "${VIRTIOFS_MODULES[@]}"; do
+        ko=$(find "$moddir" -name "$name.ko*" | head -n1)
+        if [[ -n $ko ]]; then
+            n=$((n + 1))
+            decompress_module "$ko" "$out/$n-$name.ko"
+        elif ! grep -qE "/$name\.ko$" "$moddir/modules.builtin" 2>/dev/null; then
+            die "kernel ${moddir##*/}: no $name module, neither a $name.ko* file nor in modules.builtin (virtiofs needs it)"
+        fi
+    done
+}
+
 # fetch_kernel V REFRESH: download and unpack kernel V into $CACHE/kernel-V (idempotent).
 fetch_kernel() {
     local v=$1 refresh=$2 kdir=$CACHE/kernel-$1 pkg
-    if [[ $refresh -eq 0 && -s $kdir/pkg && -s $kdir/vmlinux && -s $kdir/modules/overlay.ko ]]; then
+    if [[ $refresh -eq 0 ]] && kernel_fetched "$v"; then
         local pinned=KEEL_VM_PKG_${v//./_}
         if [[ -z ${!pinned:-} || ${!pinned} == "$(cat "$kdir/pkg")" ]]; then
             return 0
@@ -267,6 +310,7 @@ fetch_kernel() {
     cp "$bz" "$kdir/vmlinuz"
     cp "$work/x/boot/config-$release" "$kdir/config"
     decompress_module "$ko" "$kdir/modules/overlay.ko"
+    extract_virtiofs_modules "$work/x/lib/modules/$release" "$kdir/modules/virtiofs"
     extract_vmlinux "$kdir/vmlinuz" "$kdir/vmlinux" || die "cannot extract vmlinux from $bz"
     echo "$release" >"$kdir/release"
     echo "$pkg" >"$kdir/pkg" # written last: marks the kernel complete
@@ -371,7 +415,7 @@ prepare() {
 
 is_prepared() {
     local kdir=$CACHE/kernel-$1
-    [[ -s $kdir/pkg && -s $kdir/vmlinux && -s $kdir/base.cpio && $(cat "$kdir/base.key" 2>/dev/null) == "$(base_key "$1")" ]]
+    kernel_fetched "$1" && [[ -s $kdir/base.cpio && $(cat "$kdir/base.key" 2>/dev/null) == "$(base_key "$1")" ]]
 }
 
 cmd_prepare() {
@@ -444,17 +488,84 @@ decode_wait_status() {
     fi
 }
 
+# Set by cmd_run for run_cleanup: the run's temp directory and its virtiofsd pids.
+RUN_TMP=""
+VIRTIOFSD_PIDS=()
+
+run_cleanup() {
+    local pid
+    for pid in "${VIRTIOFSD_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true # it exits by itself when QEMU disconnects
+        wait "$pid" 2>/dev/null || true
+    done
+    [[ -z $RUN_TMP ]] || rm -rf "$RUN_TMP"
+}
+
+# start_shares TMP LOG SPEC...: start one virtiofsd per --share HOSTDIR:TAG[:ro], with its
+# output beside the console log LOG (X.log -> X.virtiofsN.log), and set SHARE_QEMU to the
+# QEMU options of their devices (virtio-mmio: microvm has no PCI).
+# A :ro share serves a read-only, non-recursive bind of HOSTDIR made in a private mount
+# namespace of its virtiofsd (QEMU 7.2's virtiofsd has no read-only option): the host's
+# mount table never shows it, it goes away with virtiofsd, and only HOSTDIR's own
+# filesystem is served, none of the mounts below it.
+start_shares() {
+    local tmp=$1 vlog=${2%.log} spec host tag ro i=0 sock waited
+    shift 2
+    local virtiofsd=${KEEL_VM_VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
+    [[ -x $virtiofsd ]] || die "--share: no virtiofsd at $virtiofsd (Debian package qemu-system-common, or set KEEL_VM_VIRTIOFSD)"
+    SHARE_QEMU=()
+    for spec in "$@"; do
+        ro=0
+        if [[ $spec == *:ro ]]; then
+            ro=1
+            spec=${spec%:ro}
+        fi
+        [[ $spec == *:* ]] || die "--share wants HOSTDIR:TAG[:ro], got '$spec'"
+        host=${spec%:*}
+        tag=${spec##*:}
+        [[ -d $host ]] || die "--share: not a directory: $host"
+        [[ $tag =~ ^[A-Za-z0-9_.-]{1,36}$ ]] || die "--share: tag '$tag' must be 1-36 characters of [A-Za-z0-9_.-]"
+        i=$((i + 1))
+        sock=$tmp/virtiofs$i.sock
+        if [[ $ro -eq 1 ]]; then
+            command -v unshare >/dev/null 2>&1 || die "--share $host:$tag:ro: no unshare (util-linux) for the read-only bind"
+            mkdir "$tmp/virtiofs$i.root"
+            # shellcheck disable=SC2016 # $1..$4 are the inner sh's
+            unshare --mount --propagation private sh -c \
+                'mount --bind "$1" "$2" && mount -o remount,bind,ro "$2" && exec "$3" --socket-path="$4" -o source="$2" -o cache=auto' \
+                sh "$host" "$tmp/virtiofs$i.root" "$virtiofsd" "$sock" >"$vlog.virtiofs$i.log" 2>&1 &
+        else
+            "$virtiofsd" --socket-path="$sock" -o source="$host" -o cache=auto >"$vlog.virtiofs$i.log" 2>&1 &
+        fi
+        VIRTIOFSD_PIDS+=($!)
+        # QEMU fails at once when the socket is not there yet.
+        waited=0
+        while [[ ! -S $sock ]]; do
+            kill -0 "${VIRTIOFSD_PIDS[-1]}" 2>/dev/null ||
+                die "--share $host:$tag: virtiofsd exited: $(tr '\n' ' ' <"$vlog.virtiofs$i.log" | cut -c1-300)"
+            [[ $waited -lt 100 ]] || die "--share $host:$tag: virtiofsd made no socket $sock in 10 s"
+            sleep 0.1
+            waited=$((waited + 1))
+        done
+        SHARE_QEMU+=(-chardev "socket,id=virtiofs$i,path=$sock" -device "vhost-user-fs-device,chardev=virtiofs$i,tag=$tag")
+    done
+    # microvm's virtio-mmio transports are legacy (version 1) by default, which virtiofsd's
+    # libvhost-user refuses ("virtio legacy devices aren't supported"), at the first request.
+    SHARE_QEMU+=(-global virtio-mmio.force-legacy=off)
+}
+
 cmd_run() {
     local kernel="" timeout=30 log="" result="" keel=$TARGET/release/keel build=0 show=0
     local smp=1 mem=256
-    local -a adds=() keel_args=()
+    local -a adds=() shares=() keel_args=()
     while [[ $# -gt 0 ]]; do
         case $1 in
-        --kernel | --add | --timeout | --log | --result | --keel | --smp | --mem)
+        --kernel | --add | --share | --timeout | --log | --result | --keel | --smp | --mem)
             [[ $# -ge 2 ]] || die "$1 needs a value"
             case $1 in
             --kernel) kernel=$2 ;;
             --add) adds+=("$2") ;;
+            --share) shares+=("$2") ;;
             --timeout) timeout=$2 ;;
             --log) log=$2 ;;
             --result) result=$2 ;;
@@ -493,8 +604,8 @@ cmd_run() {
     mkdir -p "$CACHE/runs"
     local tmp
     tmp=$(mktemp -d "$CACHE/runs/tmp.XXXXXX")
-    # shellcheck disable=SC2064 # expand $tmp now
-    trap "rm -rf '$tmp'" EXIT
+    RUN_TMP=$tmp
+    trap run_cleanup EXIT
     if [[ -z $log ]]; then
         log=$CACHE/runs/$kernel-$(date +%Y%m%d-%H%M%S)-$$.log
         # Keep the 50 newest default logs.
@@ -538,6 +649,18 @@ cmd_run() {
     done
     [[ -d $stage/tmp ]] && chmod 1777 "$stage/tmp"
     [[ -d $stage/root ]] && chmod 0700 "$stage/root"
+    local machine=microvm
+    local -a share_qemu=()
+    if [[ ${#shares[@]} -gt 0 ]]; then
+        start_shares "$tmp" "$log" "${shares[@]}"
+        share_qemu=("${SHARE_QEMU[@]}")
+        # vhost-user: virtiofsd maps the guest's RAM, so it must be a shared memfd.
+        machine+=",memory-backend=mem"
+        share_qemu+=(-object "memory-backend-memfd,id=mem,size=${mem}M,share=on")
+        # Appended after base.cpio's overlay.ko; N-NAME.ko sorts before it, in load order.
+        mkdir -p "$stage/lib/modules/keel-vm"
+        cp -R "$kdir/modules/virtiofs/." "$stage/lib/modules/keel-vm/"
+    fi
     local initrd=$tmp/initrd.cpio
     cp "$kdir/base.cpio" "$initrd"
     truncate -s %4 "$initrd" # the kernel wants each appended archive 4-byte aligned
@@ -550,11 +673,12 @@ cmd_run() {
     [[ $ACCEL == tcg ]] && append+=" tsc_early_khz=$(host_tsc_khz)"
     append+=" ${KEEL_VM_APPEND:-}"
     local -a qemu=(
-        "$QEMU" -M microvm -accel "$ACCEL" -cpu "${KEEL_VM_CPU:-qemu64,+rdrand}" -smp "$smp" -m "$mem"
+        "$QEMU" -M "$machine" -accel "$ACCEL" -cpu "${KEEL_VM_CPU:-qemu64,+rdrand}" -smp "$smp" -m "$mem"
         -nodefaults -no-user-config -nic none -display none
         -chardev "file,id=con,path=$log" -serial chardev:con
         -no-reboot
         -kernel "$kdir/vmlinux" -initrd "$initrd" -append "$append"
+        "${share_qemu[@]}"
     )
     local t0 t1 qrc=0
     t0=$(date +%s%N)
