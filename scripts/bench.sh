@@ -121,17 +121,19 @@ for n in "${names[@]}" true; do
     strace -r -T -o "$raw/strace/$n.trace.txt" "${a[@]}"
 done
 
-# ---- 2. memory while it supervises `sleep 1`: 5 rounds, all the inits side by side in each -------
-say "memory: 5 rounds of INIT -- sleep 1"
+# ---- 2. memory while it supervises `sleep 3`: 5 rounds, all the inits side by side in each -------
+# (sleep 3, not 1: on a loaded machine reading eleven inits' files took longer than a second, and
+# an init had exited before it was measured; what an init holds does not depend on the sleep.)
+say "memory: 5 rounds of INIT -- sleep 3"
 for r in 1 2 3 4 5; do
     declare -A pid=()
-    for n in "${names[@]}"; do argv "$n"; "${a[@]}" "$sleep_bin" 1 & pid[$n]=$!; done
+    for n in "${names[@]}"; do argv "$n"; "${a[@]}" "$sleep_bin" 3 & pid[$n]=$!; done
     sleep 0.3
     for n in "${names[@]}"; do
         cat "/proc/${pid[$n]}/status" >"$raw/mem/$n.$r.status" || die "$n exited before it was measured"
         cat "/proc/${pid[$n]}/smaps_rollup" >"$raw/mem/$n.$r.smaps"
     done
-    for n in "${names[@]}"; do wait "${pid[$n]}" || die "$n -- sleep 1 failed"; done
+    for n in "${names[@]}"; do wait "${pid[$n]}" || die "$n -- sleep 3 failed"; done
 done
 
 # ---- 5. idle: INIT -- sleep 3, once under strace -ff (for syscalls), once bare (context switches) --

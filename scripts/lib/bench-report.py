@@ -191,7 +191,7 @@ How each column was measured (all on this machine, in this one run):
 * **bytes**: `stat -c %s` of the installed binary (all are already stripped; an unstripped one would be
   measured after `strip`); **linking** from `file -L`.
 * **VmRSS / RssAnon** from `/proc/PID/status`, **Pss** from `/proc/PID/smaps_rollup`, of the init while it
-  supervises `sleep 1`, read 0.3 s after the start; median of {rss[3]} rounds (all the inits run side by side
+  supervises `sleep 3`, read 0.3 s after the start; median of {rss[3]} rounds (all the inits run side by side
   in each round).
 * **median µs**: `hyperfine -N --warmup 20 --runs {runs}` with all {len(NAMES) + 1} commands in one invocation, run
   {len(rounds)} time(s) with the order rotated; the median of the per-run wall times from `--export-json` of each
