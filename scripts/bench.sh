@@ -18,7 +18,7 @@ out=$root/target/bench
 raw=$out/raw
 runs=${BENCH_RUNS:-300}
 rounds=${BENCH_ROUNDS:-5}
-idle_secs=3   # the ctxt probes below (0.3 s, then +2.6 s) assume 3
+idle_secs=4   # the ctxt probes below (0.3 s, then +2.6 s) must come well before the end
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
@@ -146,7 +146,7 @@ for n in "${names[@]}"; do
 done
 sleep 0.3
 for n in "${names[@]}"; do cat "/proc/${pid[$n]}/status" >"$raw/ctxt/$n.a"; done
-sleep 2.6   # t = 2.9 s: 0.1 s before the child exits
+sleep 2.6   # t = 2.9 s: 1.1 s before the child exits (0.1 s was too close on a loaded machine)
 for n in "${names[@]}"; do cat "/proc/${pid[$n]}/status" >"$raw/ctxt/$n.b"; done
 for n in "${names[@]}"; do
     wait "${pid[$n]}" || die "$n -- sleep $idle_secs failed"
