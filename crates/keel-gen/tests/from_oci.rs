@@ -185,7 +185,10 @@ fn bad_configs_fail_with_one_line() {
     // oci-spec takes it (it skips an unknown field unchecked), JSON does not: keel-gen
     // panicked (found by the oci fuzz target).
     assert_eq!(
-        error(&["from-oci", "-"], b"{\"ociVersion\": \"1.0.2\", \"Linux\": {\"n\x93\": 1}}"),
+        error(
+            &["from-oci", "-"],
+            b"{\"ociVersion\": \"1.0.2\", \"Linux\": {\"n\x93\": 1}}"
+        ),
         "keel-gen: <stdin>: not an OCI runtime config: invalid unicode code point at line 1 column 37"
     );
     assert_eq!(
