@@ -9,6 +9,7 @@
 pub mod cgroup;
 pub mod elf;
 pub mod field;
+pub mod json_schema;
 pub mod landlock;
 pub mod mounts;
 pub mod namespaces;
@@ -17,6 +18,7 @@ pub mod schema;
 pub mod seccomp;
 pub mod security;
 pub mod source;
+pub mod suggest;
 
 use keel_wire::{self as wire, EncodeError, Features};
 

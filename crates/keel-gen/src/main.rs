@@ -70,6 +70,8 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Print the JSON Schema of the TOML config, for editors (taplo, Even Better TOML).
+    Schema,
 }
 
 fn main() -> ExitCode {
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
             binary,
             strict,
         } => from_oci(&config, &output, binary, strict),
+        Command::Schema => schema(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -146,6 +149,11 @@ fn from_oci(config: &Path, output: &Path, binary: bool, strict: bool) -> Result<
     } else {
         write(output, converted.source.text.as_bytes())
     }
+}
+
+fn schema() -> Result<(), String> {
+    let text = keel_gen::json_schema::text();
+    write(Path::new("-"), text.as_bytes())
 }
 
 fn inspect(file: &Path) -> Result<(), String> {
