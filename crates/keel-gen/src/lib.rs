@@ -11,6 +11,7 @@ pub mod elf;
 pub mod field;
 pub mod json_schema;
 pub mod landlock;
+pub mod man;
 pub mod mounts;
 pub mod namespaces;
 pub mod oci;
