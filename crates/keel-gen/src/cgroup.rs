@@ -23,10 +23,10 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use toml::{Spanned, Value};
 
+use crate::field::IntegerOrString;
 use crate::field::{
     List, absolute_path, c_string, list, nul_joined, records, text, unique, unspanned,
 };
-use crate::json_schema::IntegerOrString;
 use crate::source::Source;
 
 /// The only preset: what BenchExec's `init.sh` does.

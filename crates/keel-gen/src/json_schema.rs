@@ -2,14 +2,13 @@
 //! and for keel.toml(5). It is derived from the serde types of `schema` and its sections, with
 //! their doc comments as descriptions, so it cannot drift from what `build` reads; the names
 //! that `build` looks up (signals, capabilities, rlimits, system calls) come from the same
-//! tables as the lookups, through the `schema_with` functions of each section.
+//! tables as the lookups, through the schema-only types next to each table (and
+//! `field::one_of`, `field::IntegerOrString`).
 //!
 //! The schema is a guide, not the judge: `build` checks much more (duplicates, ranges,
 //! contradictions), and accepts names in any case where the schema lists the upper-case ones.
 
-use std::borrow::Cow;
-
-use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings, json_schema};
+use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
 use crate::schema::Document;
@@ -56,26 +55,5 @@ fn drop_null(value: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(drop_null),
         _ => {}
-    }
-}
-
-/// A string that is one of `names`.
-pub fn one_of(names: impl IntoIterator<Item = String>) -> Schema {
-    let names: Vec<String> = names.into_iter().collect();
-    json_schema!({ "type": "string", "enum": names })
-}
-
-/// A value written as an integer or a string (an octal umask, "unlimited", an errno name,
-/// a number above `i64::MAX`, a cgroup file's value), for `#[schemars(with = ...)]`: a type
-/// that only names a schema.
-pub enum IntegerOrString {}
-
-impl JsonSchema for IntegerOrString {
-    fn schema_name() -> Cow<'static, str> {
-        "IntegerOrString".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "type": ["integer", "string"] })
     }
 }

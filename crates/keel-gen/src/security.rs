@@ -13,8 +13,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 use toml::{Spanned, Value};
 
+use crate::field::{IntegerOrString, one_of};
 use crate::field::{List, records, unique, unspanned};
-use crate::json_schema::{IntegerOrString, one_of};
 use crate::source::Source;
 use crate::suggest::did_you_mean;
 

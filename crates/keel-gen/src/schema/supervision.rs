@@ -9,8 +9,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::field::one_of;
 use crate::field::{List, unique, unspanned, value};
-use crate::json_schema::one_of;
 use crate::source::Source;
 use crate::suggest::did_you_mean;
 

@@ -11,8 +11,8 @@ use toml::{Spanned, Value};
 
 use super::bpf::*;
 use super::rule::Op;
+use crate::field::one_of;
 use crate::field::unspanned;
-use crate::json_schema::one_of;
 use crate::security::lookup;
 use crate::source::Source;
 use crate::suggest::did_you_mean;
