@@ -23,9 +23,9 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use toml::{Spanned, Value};
 
-use crate::field::IntegerOrString;
 use crate::field::{
-    List, absolute_path, c_string, list, nul_joined, records, text, unique, unspanned,
+    IntegerOrString, List, absolute_path, c_string, list, nul_joined, records, text, unique,
+    unspanned,
 };
 use crate::source::Source;
 

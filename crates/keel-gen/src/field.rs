@@ -130,6 +130,27 @@ pub fn one_of(names: impl IntoIterator<Item = String>) -> Schema {
     json_schema!({ "type": "string", "enum": names })
 }
 
+/// `names_schema!(/// doc, Type, names)`: `Type`, a type that only names a schema for
+/// `#[schemars(with = "...")]`, a string that is one of `names` (Strings, from the table the
+/// field's lookup reads).
+macro_rules! names_schema {
+    ($(#[$doc:meta])* $name:ident, $names:expr) => {
+        $(#[$doc])*
+        pub enum $name {}
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                $crate::field::one_of($names)
+            }
+        }
+    };
+}
+pub(crate) use names_schema;
+
 /// A value written as an integer or a string (an octal umask, "unlimited", an errno name,
 /// a number above `i64::MAX`, a cgroup file's value), for `#[schemars(with = ...)]`: a type
 /// that only names a schema.

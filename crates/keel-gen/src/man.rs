@@ -154,7 +154,7 @@ pub fn config_page(schema: &Value) -> String {
                 continue;
             }
             page.control("TP", []);
-            let mut kind = type_text(defs, target);
+            let mut kind = type_text(defs, field);
             if required.contains(&name.as_str()) {
                 kind.push_str(", required");
             }
@@ -181,33 +181,56 @@ fn resolve<'a>(defs: &'a Value, schema: &'a Value) -> &'a Value {
     }
 }
 
-/// A value's type as the page shows it: "string", "array of strings", "one of a, b"...
+/// A value's type as the page shows it: "string", "array of strings", "one of: a, b", "a
+/// capability name such as CAP_CHOWN"...
 fn type_text(defs: &Value, schema: &Value) -> String {
+    // A named set of names is called by its definition's name: CapabilityName, "capability name".
+    let name = schema["$ref"].as_str().map(|reference| {
+        let name = reference.trim_start_matches("#/$defs/");
+        let mut words = String::new();
+        for c in name.chars() {
+            if c.is_uppercase() && !words.is_empty() {
+                words.push(' ');
+            }
+            words.push(c.to_ascii_lowercase());
+        }
+        words
+    });
     let schema = resolve(defs, schema);
     if let Some(names) = schema["enum"].as_array() {
         let names: Vec<&str> = names.iter().filter_map(Value::as_str).collect();
-        return if names.len() <= 12 {
-            format!("one of {}", names.join(", "))
-        } else {
-            format!("a name, such as {} or {}", names[0], names[1])
+        return match name {
+            Some(name) if names.len() > 12 => format!("{} such as {}", a(&name), names[0]),
+            _ => format!("one of: {}", names.join(", ")),
         };
     }
     if schema["anyOf"].is_array() || schema["pattern"].is_string() {
         let example = schema["examples"].get(0).map(toml_text);
-        return example.map_or("string".to_owned(), |e| format!("string such as {e}"));
+        let kind = name.unwrap_or_else(|| "string".to_owned());
+        return example.map_or(a(&kind), |e| format!("{} such as {e}", a(&kind)));
     }
     match &schema["type"] {
         Value::String(kind) if kind == "array" => {
-            format!("array of {}", type_text(defs, &schema["items"]))
+            format!("array, each {}", type_text(defs, &schema["items"]))
         }
         Value::String(kind) if kind == "object" => "table".to_owned(),
-        Value::String(kind) => kind.clone(),
+        Value::String(kind) => a(kind),
         Value::Array(kinds) => {
             let kinds: Vec<&str> = kinds.iter().filter_map(Value::as_str).collect();
-            kinds.join(" or ")
+            a(&kinds.join(" or "))
         }
-        _ => "value".to_owned(),
+        _ => a("value"),
     }
+}
+
+/// `noun` with its indefinite article.
+fn a(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
 }
 
 /// An example as TOML writes it: JSON's strings, numbers and arrays are TOML's too.

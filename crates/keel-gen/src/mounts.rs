@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::field::{
-    List, absolute_path, c_string, list, nul_joined, records, text, unique, unspanned,
+    List, absolute_path, c_string, list, names_schema, nul_joined, records, text, unique, unspanned,
 };
 use crate::source::Source;
 use crate::suggest::did_you_mean;
@@ -31,6 +31,12 @@ const KINDS: [(&str, MountKind); 9] = [
     ("overlay", MountKind::Overlay),
     ("devtmpfs", MountKind::Devtmpfs),
 ];
+
+names_schema!(
+    /// A mount's `type` in the JSON schema, from [`KINDS`].
+    MountType,
+    KINDS.iter().map(|(name, _)| (*name).to_owned())
+);
 
 /// The attribute words of `options`, in the order `inspect` writes them. `relatime` is the
 /// kernel's default atime mode, 0.
@@ -78,7 +84,7 @@ pub struct MountTable {
     pub destination: Spanned<String>,
     /// bind, tmpfs, proc, sysfs, devpts, mqueue, cgroup2, overlay or devtmpfs.
     #[serde(rename = "type")]
-    #[schemars(with = "String")]
+    #[schemars(with = "MountType")]
     pub kind: Spanned<String>,
     /// For bind: the absolute host path to bind.
     #[schemars(with = "Option<String>")]

@@ -12,7 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::field::{List, c_string, records, text, unique, unspanned};
+use crate::field::{List, c_string, names_schema, records, text, unique, unspanned};
 use crate::source::Source;
 use crate::suggest::did_you_mean;
 
@@ -28,6 +28,12 @@ const NAMES: [(&str, u32); 8] = [
     ("time", NamespaceSet::TIME),
 ];
 
+names_schema!(
+    /// A namespace in the JSON schema, from [`NAMES`], and OCI's "network".
+    NamespaceName,
+    NAMES.iter().map(|(name, _)| (*name).to_owned()).chain(["network".to_owned()])
+);
+
 /// The kernel refuses a time offset that takes a clock past `KTIME_SEC_MAX / 2` seconds
 /// (kernel/time/namespace.c), about 146 years.
 const MAX_OFFSET_SECS: i64 = i64::MAX / 1_000_000_000 / 2;
@@ -41,7 +47,7 @@ pub type Mappings = Spanned<Vec<Spanned<Mapping>>>;
 pub struct NamespacesTable {
     /// Which namespaces to create: mount, pid, uts, ipc, net (or network), cgroup, user, time, each once [none].
     #[schemars(example = serde_json::json!(["mount", "pid", "uts", "ipc", "net"]))]
-    #[schemars(with = "Option<Vec<String>>")]
+    #[schemars(with = "Option<Vec<NamespaceName>>")]
     pub unshare: Option<List>,
     /// Only with "user": "deny" writes deny to /proc/PID/setgroups before the gid map ["allow"].
     #[schemars(with = "Option<String>")]

@@ -2,19 +2,17 @@
 //! OCI's names: `user` (with its `umask`), `capabilities`, `rlimits`, `no_new_privileges`
 //! and `oom_score_adj`; and the host's checks that name the capability or rlimit to fix.
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use keel_wire::{
     self as wire, CAP_LAST_CAP, Capabilities, MAX_GIDS, OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN,
     Record, Rlimit, User,
 };
-use schemars::{JsonSchema, Schema, SchemaGenerator};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::{Spanned, Value};
 
-use crate::field::{IntegerOrString, one_of};
-use crate::field::{List, records, unique, unspanned};
+use crate::field::{IntegerOrString, List, names_schema, records, unique, unspanned};
 use crate::source::Source;
 use crate::suggest::did_you_mean;
 
@@ -83,34 +81,18 @@ pub const RLIMITS: [&str; wire::MAX_RLIMITS] = [
     "RTTIME",
 ];
 
-/// A capability's name in the JSON schema, from [`CAPABILITIES`]: a type that only names a
-/// schema. keel-gen also takes them in lower case.
-pub enum CapabilityName {}
+names_schema!(
+    /// A capability's name in the JSON schema, from [`CAPABILITIES`], with and without `CAP_`
+    /// (keel-gen also takes them in lower case).
+    CapabilityName,
+    CAPABILITIES.iter().flat_map(|name| [format!("CAP_{name}"), (*name).to_owned()])
+);
 
-impl JsonSchema for CapabilityName {
-    fn schema_name() -> Cow<'static, str> {
-        "CapabilityName".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        let names = CAPABILITIES.iter();
-        one_of(names.flat_map(|name| [format!("CAP_{name}"), (*name).to_owned()]))
-    }
-}
-
-/// A resource's name in the JSON schema, from [`RLIMITS`]: a type that only names a schema.
-pub enum RlimitName {}
-
-impl JsonSchema for RlimitName {
-    fn schema_name() -> Cow<'static, str> {
-        "RlimitName".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        let names = RLIMITS.iter();
-        one_of(names.flat_map(|name| [format!("RLIMIT_{name}"), (*name).to_owned()]))
-    }
-}
+names_schema!(
+    /// A resource's name in the JSON schema, from [`RLIMITS`], with and without `RLIMIT_`.
+    RlimitName,
+    RLIMITS.iter().flat_map(|name| [format!("RLIMIT_{name}"), (*name).to_owned()])
+);
 
 /// `[process.user]` (OCI `process.user`). Without uid and gid, only the umask is set.
 #[derive(Default, Deserialize, Serialize, JsonSchema)]

@@ -556,7 +556,7 @@ fn man_writes_pages_that_render_with_their_options() {
                 "[[mount]]",
                 "[cgroup.delegate]",
                 "parent_death_signal",
-                "mode (string)",
+                "mode (one of: supervise, exec, machine)",
             ],
         ),
     ] {

@@ -77,6 +77,18 @@ fn broken_configs_are_invalid() {
             "[process.seccomp]\ndefault_action = \"SCMP_ACT_ALLOW\"\n[[process.seccomp.syscalls]]\nnames = [\"opne\"]\naction = \"SCMP_ACT_ERRNO\"\n",
         ),
         ("a missing required field", "[[mount]]\ntype = \"proc\"\n"),
+        (
+            "an unknown mount type",
+            "[[mount]]\ndestination = \"/proc\"\ntype = \"procfs\"\n",
+        ),
+        (
+            "an unknown namespace",
+            "[namespaces]\nunshare = [\"netx\"]\n",
+        ),
+        (
+            "an unknown seccomp action",
+            "[process.seccomp]\ndefault_action = \"SCMP_ACT_ALOW\"\n",
+        ),
     ];
     for (what, toml) in cases {
         assert!(
@@ -86,11 +98,13 @@ fn broken_configs_are_invalid() {
     }
     // and their fixed versions pass, so each case fails for its one mistake
     for toml in [
-        "[namespaces]\nunshare = [\"pid\"]\n",
+        "[namespaces]\nunshare = [\"pid\", \"network\"]\n",
+        "[[mount]]\ndestination = \"/proc\"\ntype = \"proc\"\n",
         "[supervision]\nparent_death_signal = \"SIGKILL\"\nrewrite = [\"TERM:QUIT\", \"RTMIN+1:0\"]\n",
         "[process.capabilities]\nbounding = [\"CAP_KILL\", \"NET_ADMIN\"]\n",
         "[[process.rlimits]]\ntype = \"RLIMIT_NOFILE\"\nsoft = 1\nhard = \"unlimited\"\n",
         "[process.seccomp]\ndefault_action = \"SCMP_ACT_ALLOW\"\n[[process.seccomp.syscalls]]\nnames = [\"openat\"]\naction = \"SCMP_ACT_ERRNO\"\n",
+        "[process.seccomp]\ndefault_action = \"ERRNO\"\n[[process.seccomp.syscalls]]\nnames = [\"kill\"]\naction = \"SCMP_ACT_ALLOW\"\nargs = [{ index = 1, value = 9, op = \"SCMP_CMP_EQ\" }]\n",
     ] {
         assert_eq!(errors(&validator, toml), Vec::<String>::new(), "{toml}");
     }

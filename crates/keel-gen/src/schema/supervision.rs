@@ -9,8 +9,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::field::one_of;
-use crate::field::{List, unique, unspanned, value};
+use crate::field::{List, names_schema, one_of, unique, unspanned, value};
 use crate::source::Source;
 use crate::suggest::did_you_mean;
 
@@ -20,7 +19,7 @@ use crate::suggest::did_you_mean;
 #[serde(deny_unknown_fields)]
 pub struct SupervisionTable {
     /// "supervise": fork the program and supervise it; "exec": replace keel with it after setup; "machine": supervise it as the machine's init, then power off [supervise].
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<ModeName>")]
     pub mode: Option<Spanned<String>>,
     /// Become a child subreaper, to reap orphans when keel is not PID 1 (tini -s) [automatic when not PID 1].
     pub subreaper: Option<bool>,
@@ -217,6 +216,12 @@ impl JsonSchema for SignalRewrite {
 const SIGKILL: u8 = 9;
 const SIGSTOP: u8 = 19;
 const MODES: [Mode; 3] = [Mode::Supervise, Mode::Exec, Mode::Machine];
+
+names_schema!(
+    /// A `mode` in the JSON schema, from [`MODES`].
+    ModeName,
+    MODES.map(|mode| mode_name(mode).to_owned())
+);
 
 fn mode_name(mode: Mode) -> &'static str {
     match mode {

@@ -3,15 +3,12 @@
 //! architectures, errno names and x86_64 system calls. Each lookup that can fail says what
 //! to write instead.
 
-use std::borrow::Cow;
-
-use schemars::{JsonSchema, Schema, SchemaGenerator};
 use syscalls::{Errno, Sysno, SysnoSet};
 use toml::{Spanned, Value};
 
 use super::bpf::*;
 use super::rule::Op;
-use crate::field::one_of;
+use crate::field::names_schema;
 use crate::field::unspanned;
 use crate::security::lookup;
 use crate::source::Source;
@@ -182,19 +179,27 @@ pub(super) fn syscall_number(source: &Source, name: &Spanned<String>) -> Result<
     Err(source.error(name.span(), message))
 }
 
-/// An x86_64 system call's name in the JSON schema, from the table [`syscall_number`] reads:
-/// a type that only names a schema.
-pub enum SyscallName {}
+names_schema!(
+    /// An x86_64 system call's name in the JSON schema, from the table [`syscall_number`] reads.
+    SyscallName,
+    SysnoSet::all().iter().map(|sysno| sysno.name().to_owned())
+);
 
-impl JsonSchema for SyscallName {
-    fn schema_name() -> Cow<'static, str> {
-        "SyscallName".into()
-    }
+names_schema!(
+    /// A seccomp action in the JSON schema, from [`ACTIONS`] (without NOTIFY, which keel-gen
+    /// refuses), with and without `SCMP_ACT_` (keel-gen also takes them in lower case).
+    ActionName,
+    ACTIONS
+        .iter()
+        .filter(|(_, action)| !matches!(action, Action::Notify))
+        .flat_map(|(name, _)| [format!("SCMP_ACT_{name}"), (*name).to_owned()])
+);
 
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        one_of(SysnoSet::all().iter().map(|sysno| sysno.name().to_owned()))
-    }
-}
+names_schema!(
+    /// A compare operator in the JSON schema, from [`OPS`], with and without `SCMP_CMP_`.
+    OpName,
+    OPS.iter().flat_map(|(name, _)| [format!("SCMP_CMP_{name}"), (*name).to_owned()])
+);
 
 pub(super) fn syscall_name(nr: u32) -> Option<&'static str> {
     Sysno::new(usize::try_from(nr).ok()?).map(|sysno| sysno.name())

@@ -12,11 +12,10 @@ use toml::{Spanned, Value};
 use super::assembler::assemble;
 use super::bpf::{BPF_MAXINSNS, Insn, MAX_ARGS};
 use super::disassembler::read_program;
-use super::names::SyscallName;
 use super::names::{ARCHITECTURES, FLAGS, OPS, action, action_text, syscall_name, syscall_number};
+use super::names::{ActionName, OpName, SyscallName};
 use super::rule::{Condition, Op, Rule};
-use crate::field::IntegerOrString;
-use crate::field::{List, unique, unspanned};
+use crate::field::{IntegerOrString, List, unique, unspanned};
 use crate::security::lookup;
 use crate::source::Source;
 use crate::suggest::did_you_mean;
@@ -26,7 +25,7 @@ use crate::suggest::did_you_mean;
 #[serde(deny_unknown_fields)]
 pub struct SeccompTable {
     /// What a call no rule matches gets: SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, SCMP_ACT_KILL, SCMP_ACT_KILL_THREAD, SCMP_ACT_KILL_PROCESS, SCMP_ACT_TRAP, SCMP_ACT_TRACE or SCMP_ACT_LOG.
-    #[schemars(with = "String")]
+    #[schemars(with = "ActionName")]
     pub default_action: Spanned<String>,
     /// An errno number or name, for an ERRNO or TRACE default action.
     #[schemars(with = "Option<IntegerOrString>")]
@@ -50,7 +49,7 @@ pub struct SyscallTable {
     #[schemars(with = "Vec<SyscallName>")]
     pub names: List,
     /// The action, as default_action names them.
-    #[schemars(with = "String")]
+    #[schemars(with = "ActionName")]
     pub action: Spanned<String>,
     /// The errno of SCMP_ACT_ERRNO or the message of SCMP_ACT_TRACE, a number or a name [EPERM].
     #[schemars(with = "Option<IntegerOrString>")]
@@ -74,7 +73,7 @@ pub struct ArgTable {
     #[schemars(with = "Option<IntegerOrString>")]
     pub value_two: Option<Spanned<Value>>,
     /// SCMP_CMP_EQ, NE, LT, LE, GT, GE (unsigned 64-bit) or MASKED_EQ.
-    #[schemars(with = "String")]
+    #[schemars(with = "OpName")]
     pub op: Spanned<String>,
 }
 
