@@ -1,9 +1,9 @@
 //! The JSON Schema of keel's TOML (`keel-gen schema`), for editors (taplo, Even Better TOML)
 //! and for keel.toml(5). It is derived from the serde types of `schema` and its sections, with
 //! their doc comments as descriptions, so it cannot drift from what `build` reads; the names
-//! that `build` looks up (signals, capabilities, rlimits, system calls) come from the same
-//! tables as the lookups, through the schema-only types next to each table (and
-//! `field::one_of`, `field::IntegerOrString`).
+//! that `build` looks up (signals, capabilities, rlimits, system calls, seccomp actions and
+//! compares, mount types, namespaces, modes) come from the same tables as the lookups,
+//! through the schema-only types declared next to each table (`field::names_schema!`).
 //!
 //! The schema is a guide, not the judge: `build` checks much more (duplicates, ranges,
 //! contradictions), and accepts names in any case where the schema lists the upper-case ones.

@@ -170,7 +170,7 @@ fn schema() -> Result<(), String> {
 }
 
 fn man(dir: &Path) -> Result<(), String> {
-    keel_gen::man::write_pages(Cli::command(), dir).map(drop)
+    keel_gen::man::write_pages(Cli::command(), dir)
 }
 
 fn completions(shell: clap_complete::Shell) -> Result<(), String> {

@@ -4,21 +4,20 @@
 //! includes), and keel.toml(5) from the JSON schema of the TOML (see `json_schema`).
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap_mangen::roff::{Roff, bold, italic, roman};
 use serde_json::Value;
 
 /// keel's `--help` text, the same bytes keel prints.
-pub const KEEL_USAGE: &str = include_str!("../../keel/src/usage.txt");
+const KEEL_USAGE: &str = include_str!("../../keel/src/usage.txt");
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Writes every page into `dir` (created if missing), returning their paths.
-pub fn write_pages(keel_gen: clap::Command, dir: &Path) -> Result<Vec<PathBuf>, String> {
+/// Writes every page into `dir` (created if missing).
+pub fn write_pages(keel_gen: clap::Command, dir: &Path) -> Result<(), String> {
     let io = |path: &Path, e: std::io::Error| format!("{}: {e}", path.display());
     fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let mut written = Vec::new();
     let mut commands = vec![keel_gen.disable_help_subcommand(true)];
     commands[0].build();
     while let Some(command) = commands.pop() {
@@ -26,7 +25,7 @@ pub fn write_pages(keel_gen: clap::Command, dir: &Path) -> Result<Vec<PathBuf>, 
         let man = clap_mangen::Man::new(command)
             .source(format!("keel {VERSION}"))
             .manual("keel");
-        written.push(man.generate_to(dir).map_err(|e| io(dir, e))?);
+        man.generate_to(dir).map_err(|e| io(dir, e))?;
     }
     for (name, page) in [
         ("keel.1", keel_page(KEEL_USAGE)),
@@ -34,15 +33,14 @@ pub fn write_pages(keel_gen: clap::Command, dir: &Path) -> Result<Vec<PathBuf>, 
     ] {
         let path = dir.join(name);
         fs::write(&path, page).map_err(|e| io(&path, e))?;
-        written.push(path);
     }
-    Ok(written)
+    Ok(())
 }
 
 /// keel(1) from keel's `--help` text: its usage line, its description, its option lines
 /// (`  -x, --long ARG   what it does`) and its closing paragraphs (`Environment: ...`,
 /// `Exit status: ...`), each of which becomes a section.
-pub fn keel_page(usage: &str) -> String {
+fn keel_page(usage: &str) -> String {
     let mut page = Roff::new();
     page.control("TH", ["KEEL", "1", "", &format!("keel {VERSION}"), "keel"]);
     page.control("SH", ["NAME"]);
@@ -89,7 +87,7 @@ pub fn keel_page(usage: &str) -> String {
 
 /// keel.toml(5) from the JSON schema: every table, by its TOML header, and every field with
 /// its type and description.
-pub fn config_page(schema: &Value) -> String {
+fn config_page(schema: &Value) -> String {
     let mut page = Roff::new();
     page.control(
         "TH",
