@@ -3,7 +3,8 @@
 # under docker and podman (runc), side by side in one run, with no init, with keel as the
 # ENTRYPOINT, with keel as --init, with tini (Debian's docker-init, tini-static) as --init,
 # and for podman with its default init, catatonit. A report, not a test: no number here
-# passes or fails anything. Writes target/bench/engines.md and prints it.
+# passes or fails anything. Writes target/bench/engines.md and prints it, and a chart of it,
+# target/bench/engines.svg.
 #
 # Usage: scripts/bench-engines.sh [--rounds R] [--keel PATH] [--no-build]
 #   --rounds R   runs of every variant (default 15); each round runs every variant once, in
@@ -107,4 +108,6 @@ for engine in ("docker", "podman"):
         print(f"| {engine} | {label} | {med:.0f} | {min(ms):.0f}-{max(ms):.0f} | {med / base:.3f}x |")
     print()
 EOF
+python3 "$ROOT/scripts/lib/bench-chart.py" "$out" "${out%.md}.svg" --label engine,init --value "median ms" \
+    --title "A container's start by init, scripts/bench-engines.sh (shorter is better)"
 cat "$out"

@@ -3,7 +3,7 @@
 # machine: Debian's tini, tini-static, dumb-init and catatonit, and tini (also TINI_MINIMAL),
 # dumb-init and catatonit built static with musl from their Debian sources
 # (scripts/lib/musl-peers.sh), and prints one markdown report; it also goes to target/bench/report.md, with the raw data
-# under target/bench/raw/. A report, not a test: no number here passes or fails anything.
+# under target/bench/raw/ and a chart of its main columns in target/bench/report.svg. A report, not a test: no number here passes or fails anything.
 # Usage: scripts/bench.sh   (env: BENCH_RUNS=300 hyperfine runs per command and round,
 #                             BENCH_ROUNDS=5 hyperfine invocations, KEEL=path to a keel binary)
 # Takes under a minute (plus about 45 s the first time, for the unstripped build of keel).
@@ -183,5 +183,8 @@ size -A "$unstripped" >"$raw/keel-unstripped.size.txt"
 } >"$raw/meta.txt"
 
 python3 scripts/lib/bench-report.py "$raw" >"$out/report.md"
+python3 scripts/lib/bench-chart.py "$out/report.md" "$out/report.svg" --label init \
+    --value bytes --value "VmRSS kB" --value "median µs -- true" --value "syscalls (errors)" \
+    --title "keel vs. peer inits, one run of scripts/bench.sh (shorter is better)"
 cat "$out/report.md"
-say "report written to target/bench/report.md (raw data in target/bench/raw/)"
+say "report written to target/bench/report.md, its chart to report.svg (raw data in target/bench/raw/)"

@@ -8,6 +8,7 @@
 //! - top-down: a cgroup can only enable the controllers its parent enabled for it (ENOENT),
 //!   and a controller's files only exist where the parent enabled it.
 
+use std::collections::BTreeMap;
 use std::ffi::{CStr, CString};
 use std::fmt;
 use std::marker::PhantomData;
@@ -16,13 +17,15 @@ use keel_wire::{
     self as wire, Cgroup, DEFAULT_LEAF, Delegate, Limit, MAX_CONTROLLERS, MAX_DELEGATES,
     MAX_LIMITS, Record, syntax,
 };
+use schemars::JsonSchema;
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use toml::{Spanned, Value};
 
 use crate::field::{
-    List, absolute_path, c_string, list, nul_joined, records, text, unique, unspanned,
+    IntegerOrString, List, absolute_path, c_string, list, nul_joined, records, text, unique,
+    unspanned,
 };
 use crate::source::Source;
 
@@ -33,30 +36,56 @@ const BENCHEXEC: &str = "benchexec";
 pub type LimitsTable = Pairs<Spanned<String>, FileValues>;
 pub type FileValues = Pairs<Spanned<String>, Spanned<Value>>;
 
-/// `[cgroup]`. Spanned fields are the ones an error may point at.
-#[derive(Clone, Default, Deserialize, Serialize)]
+/// `[cgroup]`: the cgroup v2 set-up keel does before it starts the program.
+// Spanned fields are the ones an error may point at.
+#[derive(Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CgroupTable {
+    /// The only preset, "benchexec", is what BenchExec's init.sh does; fields written here override or add to it.
+    #[schemars(example = serde_json::json!("benchexec"))]
+    #[schemars(with = "Option<String>")]
     pub preset: Option<Spanned<String>>,
     /// With the preset: the owner of its delegate, which makes it the non-root form.
+    #[schemars(with = "Option<String>")]
     pub owner: Option<Spanned<String>>,
+    /// Where the cgroup2 filesystem is ["/sys/fs/cgroup"].
+    #[schemars(with = "Option<String>")]
     pub root: Option<Spanned<String>>,
+    /// Mount cgroup2 at root when nothing is mounted there [false; true in machine mode].
     pub mount: Option<bool>,
+    /// The cgroup keel moves itself and the processes it finds into, so that its own can enable controllers ["init"].
+    #[schemars(with = "Option<String>")]
     pub leaf: Option<Spanned<String>>,
+    /// Controllers to enable, at most 32 [every controller available in keel's cgroup].
+    #[schemars(example = serde_json::json!(["cpu", "memory", "pids"]))]
+    #[schemars(with = "Option<Vec<String>>")]
     pub controllers: Option<List>,
+    /// Controllers whose failure is only a warning [none].
+    #[schemars(with = "Option<Vec<String>>")]
     pub optional: Option<List>,
+    /// The cgroup the program starts in [the leaf].
+    #[schemars(with = "Option<String>")]
     pub workload: Option<Spanned<String>>,
+    /// Cgroups keel creates, with their parents, in the order listed (at most 64).
     pub delegate: Option<Vec<DelegateTable>>,
     /// `cgroup = { file = value, … }`, in the order written: keel applies them in order.
+    #[schemars(with = "Option<BTreeMap<String, BTreeMap<String, IntegerOrString>>>")]
     pub limits: Option<LimitsTable>,
 }
 
 /// `[[cgroup.delegate]]`.
-#[derive(Clone, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DelegateTable {
+    /// The cgroup, relative to keel's own.
+    #[schemars(with = "String")]
     pub path: Spanned<String>,
+    /// Who gets the cgroup, "UID:GID": keel chowns it and its delegatable files [keel's owner].
+    #[schemars(example = serde_json::json!("1000:1000"))]
+    #[schemars(with = "Option<String>")]
     pub owner: Option<Spanned<String>>,
+    /// Enable the controllers in its cgroup.subtree_control, for its children [true].
+    #[schemars(with = "Option<bool>")]
     pub enable_controllers: Option<Spanned<bool>>,
 }
 

@@ -1,13 +1,16 @@
 //! The helpers every section of the schema shares: spanned TOML values checked into C
-//! strings, lists and records on the way in, and shown back as TOML on the way out. A leaf:
+//! strings, lists and records on the way in, shown back as TOML on the way out, and described
+//! in the JSON schema (`json_schema`) where the types alone do not say enough. A leaf:
 //! it imports nothing of the sections or of the document, so each section can use it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::hash::Hash;
 use std::ops::Range;
 
 use keel_wire::{self as wire, PATH_MAX, Record, Strings};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use toml::Spanned;
 
 use crate::source::Source;
@@ -119,4 +122,46 @@ pub fn list(strings: Strings<'_>, field: &str) -> Result<Option<List>, String> {
 /// The value of an optional spanned field, without its position.
 pub fn value<T: Copy>(field: &Option<Spanned<T>>) -> Option<T> {
     field.as_ref().map(|value| *value.get_ref())
+}
+
+/// A string that is one of `names`.
+pub fn one_of(names: impl IntoIterator<Item = String>) -> Schema {
+    let names: Vec<String> = names.into_iter().collect();
+    json_schema!({ "type": "string", "enum": names })
+}
+
+/// `names_schema!(/// doc, Type, names)`: `Type`, a type that only names a schema for
+/// `#[schemars(with = "...")]`, a string that is one of `names` (Strings, from the table the
+/// field's lookup reads).
+macro_rules! names_schema {
+    ($(#[$doc:meta])* $name:ident, $names:expr) => {
+        $(#[$doc])*
+        pub enum $name {}
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                $crate::field::one_of($names)
+            }
+        }
+    };
+}
+pub(crate) use names_schema;
+
+/// A value written as an integer or a string (an octal umask, "unlimited", an errno name,
+/// a number above `i64::MAX`, a cgroup file's value), for `#[schemars(with = ...)]`: a type
+/// that only names a schema.
+pub enum IntegerOrString {}
+
+impl JsonSchema for IntegerOrString {
+    fn schema_name() -> Cow<'static, str> {
+        "IntegerOrString".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": ["integer", "string"] })
+    }
 }

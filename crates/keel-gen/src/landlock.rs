@@ -10,12 +10,14 @@
 use std::ffi::CString;
 
 use keel_wire::{Landlock, LandlockPath, LandlockPort, MAX_LANDLOCK_RULES, Record};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::field::{List, absolute_path, records, text, unique, unspanned};
 use crate::security::lookup;
 use crate::source::Source;
+use crate::suggest::did_you_mean;
 
 /// The filesystem rights by bit, without `LANDLOCK_ACCESS_FS_` (linux/landlock.h, ABI 1 to 5).
 const FS_RIGHTS: [&str; 16] = [
@@ -53,30 +55,51 @@ const FS_GROUPS: [(&str, u64); 3] = [
 ];
 
 /// `[landlock]`.
-#[derive(Default, Deserialize, Serialize)]
+#[derive(Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LandlockTable {
+    /// Refuse to start when the kernel cannot enforce every right listed, rather than warn [false].
     required: Option<bool>,
+    /// Filesystem rights the ruleset restricts (linux/landlock.h names in lower case, or "read", "write", "all") [all, with path rules].
+    #[schemars(example = serde_json::json!(["all"]))]
+    #[schemars(with = "Option<Vec<String>>")]
     handled_fs: Option<List>,
+    /// Network rights the ruleset restricts: bind_tcp, connect_tcp [both, with port rules].
+    #[schemars(with = "Option<Vec<String>>")]
     handled_net: Option<List>,
+    /// IPC scopes: abstract_unix_socket, signal [none].
+    #[schemars(with = "Option<Vec<String>>")]
     scoped: Option<List>,
+    /// Rights granted beneath a directory, or on a file.
+    #[schemars(with = "Option<Vec<PathRule>>")]
     path: Option<Vec<Spanned<PathRule>>>,
+    /// Network rights granted on a TCP port.
+    #[schemars(with = "Option<Vec<PortRule>>")]
     port: Option<Vec<Spanned<PortRule>>>,
 }
 
 /// `[[landlock.path]]`: rights granted beneath a directory, or on a file.
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PathRule {
+    /// An absolute path, each once, that exists when keel applies the ruleset.
+    #[schemars(with = "String")]
     path: Spanned<String>,
+    /// The filesystem rights granted beneath it.
+    #[schemars(example = serde_json::json!(["read", "execute"]))]
+    #[schemars(with = "Vec<String>")]
     access: List,
 }
 
 /// `[[landlock.port]]`: network rights granted on a TCP port.
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PortRule {
+    /// A TCP port, 0..=65535, each once.
+    #[schemars(with = "i64")]
     port: Spanned<i64>,
+    /// The network rights granted on it.
+    #[schemars(with = "Vec<String>")]
     access: List,
 }
 
@@ -142,10 +165,16 @@ impl Rights {
                 None => {
                     let bit = lookup(self.names, self.prefix, name.get_ref()).ok_or_else(|| {
                         let known = self.names.join(", ").to_ascii_lowercase();
+                        let names = self
+                            .names
+                            .iter()
+                            .chain(self.groups.iter().map(|(group, _)| group));
+                        let names = names.map(|name| name.to_ascii_lowercase());
                         let message = format!(
-                            "unknown {} {:?}: use one of {known}",
+                            "unknown {} {:?}: use one of {known}{}",
                             self.field,
-                            name.get_ref()
+                            name.get_ref(),
+                            did_you_mean(name.get_ref(), self.prefix, names)
                         );
                         source.error(name.span(), message)
                     })?;

@@ -9,7 +9,9 @@
 pub mod cgroup;
 pub mod elf;
 pub mod field;
+pub mod json_schema;
 pub mod landlock;
+pub mod man;
 pub mod mounts;
 pub mod namespaces;
 pub mod oci;
@@ -17,6 +19,7 @@ pub mod schema;
 pub mod seccomp;
 pub mod security;
 pub mod source;
+pub mod suggest;
 
 use keel_wire::{self as wire, EncodeError, Features};
 

@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use keel_gen::{Built, Source};
 
 /// Build, inspect and embed keel's binary configs.
@@ -70,6 +70,19 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Print the JSON Schema of the TOML config, for editors (taplo, Even Better TOML).
+    Schema,
+    /// Write the manual pages into DIR: keel(1), keel.toml(5), keel-gen(1) and one per
+    /// subcommand.
+    Man {
+        /// The directory, created if missing.
+        dir: PathBuf,
+    },
+    /// Print a completion script for keel-gen.
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
@@ -91,6 +104,9 @@ fn main() -> ExitCode {
             binary,
             strict,
         } => from_oci(&config, &output, binary, strict),
+        Command::Schema => schema(),
+        Command::Man { dir } => man(&dir),
+        Command::Completions { shell } => completions(shell),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -146,6 +162,21 @@ fn from_oci(config: &Path, output: &Path, binary: bool, strict: bool) -> Result<
     } else {
         write(output, converted.source.text.as_bytes())
     }
+}
+
+fn schema() -> Result<(), String> {
+    let text = keel_gen::json_schema::text();
+    write(Path::new("-"), text.as_bytes())
+}
+
+fn man(dir: &Path) -> Result<(), String> {
+    keel_gen::man::write_pages(Cli::command(), dir)
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<(), String> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "keel-gen", &mut script);
+    write(Path::new("-"), &script)
 }
 
 fn inspect(file: &Path) -> Result<(), String> {

@@ -9,13 +9,15 @@ use keel_wire::{
     self as wire, MAX_LOWER_LAYERS, MAX_MOUNT_PATHS, MAX_MOUNTS, Mount, MountKind, Mounts, Record,
     Upper,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::field::{
-    List, absolute_path, c_string, list, nul_joined, records, text, unique, unspanned,
+    List, absolute_path, c_string, list, names_schema, nul_joined, records, text, unique, unspanned,
 };
 use crate::source::Source;
+use crate::suggest::did_you_mean;
 
 /// The kinds by `type`, in wire order.
 const KINDS: [(&str, MountKind); 9] = [
@@ -29,6 +31,12 @@ const KINDS: [(&str, MountKind); 9] = [
     ("overlay", MountKind::Overlay),
     ("devtmpfs", MountKind::Devtmpfs),
 ];
+
+names_schema!(
+    /// A mount's `type` in the JSON schema, from [`KINDS`].
+    MountType,
+    KINDS.iter().map(|(name, _)| (*name).to_owned())
+);
 
 /// The attribute words of `options`, in the order `inspect` writes them. `relatime` is the
 /// kernel's default atime mode, 0.
@@ -48,29 +56,56 @@ const ATTR_WORDS: &str =
     "ro, nosuid, nodev, noexec, relatime, noatime, strictatime, nodiratime, nosymfollow";
 
 /// `[mounts]`: settings for the whole view.
-#[derive(Default, PartialEq, Deserialize, Serialize)]
+#[derive(Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MountsTable {
+    /// Absolute directory to pivot_root into (OCI root.path); the host's tree is detached afterwards [none].
+    #[schemars(with = "Option<String>")]
     pub root: Option<Spanned<String>>,
+    /// Paths hidden from the program (OCI linux.maskedPaths): absolute, at most 64 [none].
+    #[schemars(example = serde_json::json!(["/proc/kcore"]))]
+    #[schemars(with = "Option<Vec<String>>")]
     pub masked: Option<List>,
+    /// Paths made read-only, recursively (OCI linux.readonlyPaths): absolute, at most 64 [none].
+    #[schemars(with = "Option<Vec<String>>")]
     pub readonly: Option<List>,
+    /// Make the new root's own mount read-only just before the pivot (OCI root.readonly) [false].
+    #[schemars(with = "Option<bool>")]
     pub root_readonly: Option<Spanned<bool>>,
     /// Lock the mounts against the workload (a new user and mount namespace once built).
     pub lock: Option<Spanned<bool>>,
 }
 
 /// `[[mount]]`, an OCI `mounts[]` entry.
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MountTable {
+    /// Where the mount goes: an absolute path without "..", each once, created when missing.
+    #[schemars(example = serde_json::json!("/proc"))]
+    #[schemars(with = "String")]
     pub destination: Spanned<String>,
+    /// bind, tmpfs, proc, sysfs, devpts, mqueue, cgroup2, overlay or devtmpfs.
     #[serde(rename = "type")]
+    #[schemars(with = "MountType")]
     pub kind: Spanned<String>,
+    /// For bind: the absolute host path to bind.
+    #[schemars(with = "Option<String>")]
     pub source: Option<Spanned<String>>,
+    /// Attribute words (ro, nosuid, nodev, noexec, nosymfollow, nodiratime, relatime, noatime, strictatime), "bind" or "rbind" for bind, and fsconfig parameters ("key=value") for new filesystems.
+    #[schemars(example = serde_json::json!(["nosuid", "nodev", "size=64m"]))]
+    #[schemars(with = "Option<Vec<String>>")]
     pub options: Option<List>,
+    /// For overlay: the lower layers, top first, absolute, 1 to 15.
+    #[schemars(with = "Option<Vec<String>>")]
     pub lower: Option<List>,
+    /// For overlay: "tmpfs" (writes vanish with the mount) or an absolute directory where they persist [sealed: read-only].
+    #[schemars(with = "Option<String>")]
     pub upper: Option<Spanned<String>>,
+    /// For overlay with an upper directory: an empty directory on the same filesystem.
+    #[schemars(with = "Option<String>")]
     pub work: Option<Spanned<String>>,
+    /// For overlay with upper = "tmpfs": the tmpfs's size= value.
+    #[schemars(with = "Option<String>")]
     pub size: Option<Spanned<String>>,
 }
 
@@ -194,8 +229,9 @@ impl MountTable {
             .map(|&(_, kind)| kind)
             .ok_or_else(|| {
                 let message = format!(
-                    "unknown mount type {:?}: use bind, tmpfs, proc, sysfs, devpts, mqueue, cgroup2, overlay or devtmpfs",
-                    self.kind.get_ref()
+                    "unknown mount type {:?}: use bind, tmpfs, proc, sysfs, devpts, mqueue, cgroup2, overlay or devtmpfs{}",
+                    self.kind.get_ref(),
+                    did_you_mean(self.kind.get_ref(), "", KINDS.map(|(name, _)| name))
                 );
                 source.error(self.kind.span(), message)
             })?;
@@ -285,13 +321,18 @@ impl MountTable {
                 bind_word = Some(word);
                 out.recursive = word == "rbind";
             } else if matches!(kind, MountKind::Bind | MountKind::Overlay) {
-                let extra = if kind == MountKind::Bind {
-                    ", bind, rbind"
+                let (extra, binds): (_, &[_]) = if kind == MountKind::Bind {
+                    (", bind, rbind", &["bind", "rbind"])
                 } else {
-                    ""
+                    ("", &[])
                 };
+                let words = ATTRS
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .chain(binds.iter().copied());
+                let hint = did_you_mean(word, "", words);
                 return error(format!(
-                    "unknown option {word:?} for type = {type_name:?}, which takes only {ATTR_WORDS}{extra}"
+                    "unknown option {word:?} for type = {type_name:?}, which takes only {ATTR_WORDS}{extra}{hint}"
                 ));
             } else {
                 wire::check_mount_option(word.as_bytes()).map_err(|_| {

@@ -8,11 +8,13 @@ use std::ops::Range;
 use keel_wire::{
     self as wire, HOST_NAME_MAX, IdMap, MAX_ID_MAPS, NamespaceSet, Namespaces, Record, TimeOffsets,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::field::{List, c_string, records, text, unique, unspanned};
+use crate::field::{List, c_string, names_schema, records, text, unique, unspanned};
 use crate::source::Source;
+use crate::suggest::did_you_mean;
 
 /// The namespaces by name, in the order `inspect` lists them. OCI calls net "network".
 const NAMES: [(&str, u32); 8] = [
@@ -26,46 +28,83 @@ const NAMES: [(&str, u32); 8] = [
     ("time", NamespaceSet::TIME),
 ];
 
+names_schema!(
+    /// A namespace in the JSON schema, from [`NAMES`], and OCI's "network".
+    NamespaceName,
+    NAMES.iter().map(|(name, _)| (*name).to_owned()).chain(["network".to_owned()])
+);
+
 /// The kernel refuses a time offset that takes a clock past `KTIME_SEC_MAX / 2` seconds
 /// (kernel/time/namespace.c), about 146 years.
 const MAX_OFFSET_SECS: i64 = i64::MAX / 1_000_000_000 / 2;
 
 pub type Mappings = Spanned<Vec<Spanned<Mapping>>>;
 
-/// `[namespaces]`. Spanned fields are the ones an error may point at.
-#[derive(Default, PartialEq, Deserialize, Serialize)]
+/// `[namespaces]`: the namespaces keel creates.
+// Spanned fields are the ones an error may point at.
+#[derive(Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NamespacesTable {
+    /// Which namespaces to create: mount, pid, uts, ipc, net (or network), cgroup, user, time, each once [none].
+    #[schemars(example = serde_json::json!(["mount", "pid", "uts", "ipc", "net"]))]
+    #[schemars(with = "Option<Vec<NamespaceName>>")]
     pub unshare: Option<List>,
+    /// Only with "user": "deny" writes deny to /proc/PID/setgroups before the gid map ["allow"].
+    #[schemars(with = "Option<String>")]
     pub setgroups: Option<Spanned<String>>,
+    /// Only with "uts": the host name, 1 to 64 bytes [the host's].
+    #[schemars(example = serde_json::json!("box"))]
+    #[schemars(with = "Option<String>")]
     pub hostname: Option<Spanned<String>>,
+    /// Only with "uts": the NIS domain name, 1 to 64 bytes [the host's].
+    #[schemars(with = "Option<String>")]
     pub domainname: Option<Spanned<String>>,
+    /// Only with "user": which uids the new namespace sees (OCI linux.uidMappings), at most 340 [keel's euid as 0].
+    #[schemars(with = "Option<Vec<Mapping>>")]
     pub uid_mappings: Option<Mappings>,
+    /// Only with "user": which gids the new namespace sees (OCI linux.gidMappings), at most 340 [keel's egid as 0].
+    #[schemars(with = "Option<Vec<Mapping>>")]
     pub gid_mappings: Option<Mappings>,
+    /// Only with "time": the offsets of the new namespace's clocks (OCI linux.timeOffsets) [none].
+    #[schemars(with = "Option<TimeOffsetsTable>")]
     pub time_offsets: Option<Spanned<TimeOffsetsTable>>,
 }
 
 /// An entry of `uid_mappings` or `gid_mappings` (OCI `linux.uidMappings`).
-#[derive(PartialEq, Deserialize, Serialize)]
+#[derive(PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Mapping {
+    /// The first id inside the namespace.
+    #[schemars(with = "i64")]
     pub container_id: Spanned<i64>,
+    /// The first id outside, in keel's namespace.
+    #[schemars(with = "i64")]
     pub host_id: Spanned<i64>,
+    /// How many ids.
+    #[schemars(with = "i64")]
     pub size: Spanned<i64>,
 }
 
 /// `[namespaces.time_offsets]` (OCI `linux.timeOffsets`).
-#[derive(Default, PartialEq, Deserialize, Serialize)]
+#[derive(Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TimeOffsetsTable {
+    /// The offset of CLOCK_MONOTONIC.
+    #[schemars(with = "Option<Offset>")]
     pub monotonic: Option<Spanned<Offset>>,
+    /// The offset of CLOCK_BOOTTIME.
+    #[schemars(with = "Option<Offset>")]
     pub boottime: Option<Spanned<Offset>>,
 }
 
-#[derive(PartialEq, Deserialize, Serialize)]
+#[derive(PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Offset {
+    /// Seconds, possibly negative.
+    #[schemars(with = "i64")]
     pub secs: Spanned<i64>,
+    /// Nanoseconds, 0..=999999999 [0].
+    #[schemars(with = "Option<i64>")]
     pub nanosecs: Option<Spanned<i64>>,
 }
 
@@ -188,8 +227,9 @@ impl NamespacesTable {
                     .find(|(known, _)| *known == text)
                     .map(|&(_, bit)| bit)
                     .ok_or_else(|| {
+                        let hint = did_you_mean(text, "", NAMES.map(|(name, _)| name));
                         let message = format!(
-                            "unknown namespace {text:?}: use mount, pid, uts, ipc, net, cgroup, user or time"
+                            "unknown namespace {text:?}: use mount, pid, uts, ipc, net, cgroup, user or time{hint}"
                         );
                         source.error(name.span(), message)
                     })?,

@@ -8,11 +8,13 @@ use keel_wire::{
     self as wire, CAP_LAST_CAP, Capabilities, MAX_GIDS, OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN,
     Record, Rlimit, User,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::{Spanned, Value};
 
-use crate::field::{List, records, unique, unspanned};
+use crate::field::{IntegerOrString, List, names_schema, records, unique, unspanned};
 use crate::source::Source;
+use crate::suggest::did_you_mean;
 
 /// The capabilities by number, without `CAP_` (linux/capability.h, up to `CAP_LAST_CAP`).
 pub const CAPABILITIES: [&str; CAP_LAST_CAP as usize + 1] = [
@@ -79,35 +81,71 @@ pub const RLIMITS: [&str; wire::MAX_RLIMITS] = [
     "RTTIME",
 ];
 
+names_schema!(
+    /// A capability's name in the JSON schema, from [`CAPABILITIES`], with and without `CAP_`
+    /// (keel-gen also takes them in lower case).
+    CapabilityName,
+    CAPABILITIES.iter().flat_map(|name| [format!("CAP_{name}"), (*name).to_owned()])
+);
+
+names_schema!(
+    /// A resource's name in the JSON schema, from [`RLIMITS`], with and without `RLIMIT_`.
+    RlimitName,
+    RLIMITS.iter().flat_map(|name| [format!("RLIMIT_{name}"), (*name).to_owned()])
+);
+
 /// `[process.user]` (OCI `process.user`). Without uid and gid, only the umask is set.
-#[derive(Default, Deserialize, Serialize)]
+#[derive(Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserTable {
+    /// The user id, 0..=4294967294, given with gid; switching needs CAP_SETUID and CAP_SETGID.
+    #[schemars(with = "Option<i64>")]
     pub uid: Option<Spanned<i64>>,
+    /// The group id, 0..=4294967294, given with uid.
+    #[schemars(with = "Option<i64>")]
     pub gid: Option<Spanned<i64>>,
+    /// Supplementary groups, at most 64, each once; only with uid and gid [none].
+    #[schemars(with = "Option<Vec<i64>>")]
     pub additional_gids: Option<Spanned<Vec<Spanned<i64>>>>,
     /// An octal string such as `"0022"`, or a number as in OCI's JSON.
+    #[schemars(with = "Option<IntegerOrString>")]
     pub umask: Option<Spanned<Value>>,
 }
 
 /// `[process.capabilities]` (OCI `process.capabilities`); an absent set is empty.
-#[derive(Default, Deserialize, Serialize)]
+#[derive(Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CapabilitiesTable {
+    /// Capabilities outside it are gone for good, even for a setuid program.
+    #[schemars(with = "Option<Vec<CapabilityName>>")]
     pub bounding: Option<List>,
+    /// What the program can use now; within permitted.
+    #[schemars(with = "Option<Vec<CapabilityName>>")]
     pub effective: Option<List>,
+    /// What the program may make effective.
+    #[schemars(with = "Option<Vec<CapabilityName>>")]
     pub permitted: Option<List>,
+    /// What the program may pass on through exec of files with inheritable capabilities.
+    #[schemars(with = "Option<Vec<CapabilityName>>")]
     pub inheritable: Option<List>,
+    /// What the program passes on through exec of any program; within permitted and inheritable.
+    #[schemars(with = "Option<Vec<CapabilityName>>")]
     pub ambient: Option<List>,
 }
 
 /// An entry of `[[process.rlimits]]` (OCI `process.rlimits`).
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RlimitTable {
+    /// The resource, an RLIMIT_ name (the prefix and the case are optional).
     #[serde(rename = "type")]
+    #[schemars(with = "RlimitName")]
     pub kind: Spanned<String>,
+    /// The soft limit: an integer from 0, or "unlimited"; at most hard.
+    #[schemars(with = "IntegerOrString")]
     pub soft: Spanned<Value>,
+    /// The hard limit: an integer from 0, or "unlimited"; raising it needs CAP_SYS_RESOURCE.
+    #[schemars(with = "IntegerOrString")]
     pub hard: Spanned<Value>,
 }
 
@@ -288,8 +326,9 @@ fn cap_set(source: &Source, names: &Option<List>, field: &str) -> Result<u64, St
     for name in names.iter().flat_map(|list| list.get_ref()) {
         let cap = lookup(&CAPABILITIES, "CAP_", name.get_ref()).ok_or_else(|| {
             let message = format!(
-                "unknown capability {:?}: use a name from capabilities(7) such as \"CAP_NET_BIND_SERVICE\"",
-                name.get_ref()
+                "unknown capability {:?}: use a name from capabilities(7) such as \"CAP_NET_BIND_SERVICE\"{}",
+                name.get_ref(),
+                did_you_mean(name.get_ref(), "CAP_", CAPABILITIES.map(|cap| format!("CAP_{cap}")))
             );
             source.error(name.span(), message)
         })?;
@@ -309,9 +348,14 @@ pub fn rlimits(source: &Source, entries: &[Spanned<RlimitTable>]) -> Result<Vec<
         let RlimitTable { kind, soft, hard } = entry.get_ref();
         let resource = lookup(&RLIMITS, "RLIMIT_", kind.get_ref()).ok_or_else(|| {
             let message = format!(
-                "unknown rlimit {:?}: use RLIMIT_ and one of {}",
+                "unknown rlimit {:?}: use RLIMIT_ and one of {}{}",
                 kind.get_ref(),
-                RLIMITS.join(", ")
+                RLIMITS.join(", "),
+                did_you_mean(
+                    kind.get_ref(),
+                    "RLIMIT_",
+                    RLIMITS.map(|rlimit| format!("RLIMIT_{rlimit}"))
+                )
             );
             source.error(kind.span(), message)
         })?;

@@ -3,6 +3,8 @@
 use std::fmt::Display;
 use std::ops::Range;
 
+use crate::suggest::closest;
+
 pub struct Source {
     /// The path as the user gave it, or `<stdin>`.
     pub name: String,
@@ -30,12 +32,28 @@ impl Source {
         (line, column)
     }
 
-    /// A parse error from the toml crate, kept to one line.
+    /// A parse error from the toml crate, kept to one line, with a suggestion for an unknown
+    /// field.
     pub fn toml_error(&self, error: &toml::de::Error) -> String {
-        let message = error.message().trim_end().replace('\n', "; ");
+        let mut message = error.message().trim_end().replace('\n', "; ");
+        message.push_str(&unknown_field_hint(&message));
         match error.span() {
             Some(span) => self.error(span, message),
             None => format!("{}: {message}", self.name),
         }
     }
+}
+
+/// `; did you mean `NAME`?` when `message` is serde's "unknown field `X`, expected `A` or
+/// `B`" (or "one of `A`, `B`, ...") and one of the expected names is close to X.
+fn unknown_field_hint(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return String::new();
+    };
+    let Some((field, expected)) = rest.split_once('`') else {
+        return String::new();
+    };
+    // The names are the odd pieces between backticks: `A`, `B` or `C`.
+    let names = expected.split('`').skip(1).step_by(2);
+    closest(field, "", names).map_or_else(String::new, |name| format!("; did you mean `{name}`?"))
 }

@@ -368,6 +368,9 @@ fn every_subcommand_has_help() {
         &["build", "--help"],
         &["inspect", "--help"],
         &["embed", "--help"],
+        &["schema", "--help"],
+        &["man", "--help"],
+        &["completions", "--help"],
     ] {
         let help = String::from_utf8(ok(args, b"")).unwrap();
         assert!(help.contains("Usage: keel-gen"), "{args:?}: {help}");
@@ -478,4 +481,123 @@ fn inspect_keel_shows_the_parts_and_embed_refuses_a_config_needing_a_missing_one
         )
     );
     assert!(!out.exists(), "nothing written");
+}
+
+/// `groff -k -man -Tutf8 page` as text (-k: preconv, as man runs it), failing the test when
+/// groff fails or warns.
+fn rendered(page: &Path) -> String {
+    let output = std::process::Command::new("groff")
+        .args(["-k", "-man", "-Tutf8", "-ww"])
+        .arg(page)
+        .output()
+        .expect("groff runs (apt-get install groff-base)");
+    let stderr = text(&output.stderr);
+    assert!(
+        output.status.success() && stderr.is_empty(),
+        "{page:?}: {stderr}"
+    );
+    // groff overstrikes bold and underlines with backspaces on a terminal device.
+    let out = text(&output.stdout);
+    let mut plain = String::new();
+    for c in out.chars() {
+        if c == '\u{8}' {
+            plain.pop();
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
+}
+
+#[test]
+fn man_writes_pages_that_render_with_their_options() {
+    let dir = scratch().join("man");
+    ok(&["man", path(&dir)], b"");
+    let mut pages: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    pages.sort();
+    let subcommands = [
+        "build",
+        "completions",
+        "embed",
+        "from-oci",
+        "inspect",
+        "man",
+        "schema",
+    ];
+    let mut expected: Vec<String> = subcommands
+        .iter()
+        .map(|name| format!("keel-gen-{name}.1"))
+        .collect();
+    expected.extend(["keel-gen.1", "keel.1", "keel.toml.5"].map(str::to_owned));
+    expected.sort();
+    assert_eq!(pages, expected);
+    let mut checked = 0;
+    for (page, wants) in [
+        (
+            "keel.1",
+            &[
+                "--config FILE",
+                "--grace DURATION",
+                "KEEL_CONFIG",
+                "EXIT STATUS",
+            ][..],
+        ),
+        ("keel-gen.1", &["keel-gen-build(1)", "--version"]),
+        ("keel-gen-build.1", &["--output", "<INPUT>"]),
+        ("keel-gen-from-oci.1", &["--strict", "--binary"]),
+        (
+            "keel.toml.5",
+            &[
+                "[process]",
+                "[[process.rlimits]]",
+                "[[mount]]",
+                "[cgroup.delegate]",
+                "parent_death_signal",
+                "mode (one of: supervise, exec, machine)",
+            ],
+        ),
+    ] {
+        let text = rendered(&dir.join(page));
+        for want in wants {
+            assert!(text.contains(want), "{page} lacks {want:?}:\n{text}");
+            checked += 1;
+        }
+    }
+    // Every line of keel's --help is in keel(1): the page is made from the same text.
+    let usage = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../keel/src/usage.txt"
+    ))
+    .unwrap();
+    let keel = rendered(&dir.join("keel.1"))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for line in usage.lines().filter(|line| line.starts_with("  ")) {
+        let (option, _) = line.trim().split_once("  ").unwrap();
+        assert!(keel.contains(option), "keel.1 lacks {option:?}");
+        checked += 1;
+    }
+    for page in &pages {
+        rendered(&dir.join(page));
+        checked += 1;
+    }
+    assert!(checked > 30, "checked {checked}");
+}
+
+#[test]
+fn completions_are_scripts_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef keel-gen"),
+        ("fish", "complete -c keel-gen"),
+    ] {
+        let script = text(&ok(&["completions", shell], b""));
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(script.contains("from-oci"), "{shell} lacks the subcommands");
+    }
+    assert_ne!(keel_gen(&["completions", "tcsh"], b"").code, Some(0));
 }

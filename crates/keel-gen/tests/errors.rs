@@ -12,7 +12,7 @@ fn errors_point_at_line_and_column() {
         ("[process\n", "1:9: unclosed table, expected `]`"),
         (
             "[process]\nargz = []\n",
-            "2:1: unknown field `argz`, expected one of `args`, `env`, `env_clear`, `env_unset`, `cwd`, `no_new_privileges`, `oom_score_adj`, `user`, `capabilities`, `rlimits`, `seccomp`",
+            "2:1: unknown field `argz`, expected one of `args`, `env`, `env_clear`, `env_unset`, `cwd`, `no_new_privileges`, `oom_score_adj`, `user`, `capabilities`, `rlimits`, `seccomp`; did you mean `args`?",
         ),
         (
             "[process]\ncwd = \"srv\"\n",
@@ -88,7 +88,7 @@ fn errors_point_at_line_and_column() {
         ),
         (
             "[supervision]\nparent_death_signal = \"KIL\"\n",
-            "2:23: unknown signal \"KIL\": use a name such as \"KILL\" or \"SIGKILL\", 1..=64, or RTMIN+n",
+            "2:23: unknown signal \"KIL\": use a name such as \"KILL\" or \"SIGKILL\", 1..=64, or RTMIN+n; did you mean \"KILL\"?",
         ),
         (
             "[cgroup]\npreset = \"slurm\"\n",
@@ -184,7 +184,7 @@ fn errors_point_at_line_and_column() {
         ),
         (
             "[namespaces]\nunshare = [\"pid\", \"netx\"]\n",
-            "2:19: unknown namespace \"netx\": use mount, pid, uts, ipc, net, cgroup, user or time",
+            "2:19: unknown namespace \"netx\": use mount, pid, uts, ipc, net, cgroup, user or time; did you mean \"net\"?",
         ),
         (
             "[namespaces]\nunshare = [\"net\", \"pid\", \"network\"]\n",
@@ -264,7 +264,7 @@ fn errors_point_at_line_and_column() {
         ),
         (
             "[[mount]]\ndestination = \"/proc\"\ntype = \"procfs\"\n",
-            "3:8: unknown mount type \"procfs\": use bind, tmpfs, proc, sysfs, devpts, mqueue, cgroup2, overlay or devtmpfs",
+            "3:8: unknown mount type \"procfs\": use bind, tmpfs, proc, sysfs, devpts, mqueue, cgroup2, overlay or devtmpfs; did you mean \"proc\"?",
         ),
         (
             "[[mount]]\ndestination = \"proc\"\ntype = \"proc\"\n",
@@ -400,7 +400,7 @@ fn errors_point_at_line_and_column() {
         ),
         (
             "[[landlock.path]]\npath = \"/usr\"\naccess = [\"reed\"]\n",
-            "3:11: unknown filesystem right \"reed\": use one of execute, write_file, read_file, read_dir, remove_dir, remove_file, make_char, make_dir, make_reg, make_sock, make_fifo, make_block, make_sym, refer, truncate, ioctl_dev",
+            "3:11: unknown filesystem right \"reed\": use one of execute, write_file, read_file, read_dir, remove_dir, remove_file, make_char, make_dir, make_reg, make_sock, make_fifo, make_block, make_sym, refer, truncate, ioctl_dev; did you mean \"read\"?",
         ),
         (
             "[landlock]\nhandled_fs = [\"write\"]\n[[landlock.path]]\npath = \"/usr\"\naccess = [\"read\"]\n",
@@ -523,4 +523,84 @@ fn errors_point_at_line_and_column() {
         error(&["build", "-", "-o", "-"], b"[x]")
             .starts_with("keel-gen: <stdin>:1:2: unknown field `x`")
     );
+}
+
+/// A misspelt field or name gets the closest known one, as cargo suggests, at the end of
+/// the same one line; a name close to none gets no guess.
+#[test]
+fn misspellings_get_a_suggestion() {
+    let cases = [
+        (
+            "[namespace]\nunshare = [\"pid\"]\n",
+            "1:2:",
+            "did you mean `namespaces`?",
+        ),
+        ("[supervison]\n", "1:2:", "did you mean `supervision`?"),
+        (
+            "[[mount]]\ndestinaton = \"/proc\"\ntype = \"proc\"\n",
+            "2:1:",
+            "did you mean `destination`?",
+        ),
+        (
+            "[supervision]\nmode = \"superviss\"\n",
+            "2:8:",
+            "did you mean \"supervise\"?",
+        ),
+        (
+            "[supervision]\nrewrite = [\"TERM:QUIT\"]\nparent_death_signal = \"SIGTREM\"\n",
+            "3:23:",
+            "did you mean \"SIGTERM\"?",
+        ),
+        (
+            "[process.capabilities]\nbounding = [\"CAP_NET_BIND_SERVIC\"]\n",
+            "2:13:",
+            "did you mean \"CAP_NET_BIND_SERVICE\"?",
+        ),
+        (
+            "[process.capabilities]\nbounding = [\"kil\"]\n",
+            "2:13:",
+            "did you mean \"CAP_KILL\"?",
+        ),
+        (
+            "[[process.rlimits]]\ntype = \"RLIMIT_NOFLIE\"\nsoft = 1\nhard = 1\n",
+            "2:8:",
+            "did you mean \"RLIMIT_NOFILE\"?",
+        ),
+        (
+            "[process.seccomp]\ndefault_action = \"SCMP_ACT_ALOW\"\n",
+            "2:18:",
+            "did you mean \"SCMP_ACT_ALLOW\"?",
+        ),
+        (
+            "[process.seccomp]\ndefault_action = \"SCMP_ACT_ALLOW\"\n[[process.seccomp.syscalls]]\nnames = [\"opne\"]\naction = \"SCMP_ACT_ERRNO\"\n",
+            "4:10:",
+            "did you mean \"open\"?",
+        ),
+        (
+            "[[mount]]\ndestination = \"/d\"\ntype = \"bind\"\nsource = \"/s\"\noptions = [\"nosiud\"]\n",
+            "5:12:",
+            "did you mean \"nosuid\"?",
+        ),
+        (
+            "[landlock]\nhandled_net = [\"conect_tcp\"]\n",
+            "2:16:",
+            "did you mean \"connect_tcp\"?",
+        ),
+    ];
+    for (toml, at, suggestion) in cases {
+        let message = error(&["build", "-", "-o", "-"], toml.as_bytes());
+        assert!(
+            message.starts_with(&format!("keel-gen: <stdin>:{at} "))
+                && message.ends_with(suggestion),
+            "{toml:?}: want {at} ... {suggestion}, got {message}"
+        );
+        assert_eq!(message.lines().count(), 1, "{message}");
+    }
+    for far in [
+        "[bogus]\n",
+        "[process.capabilities]\nbounding = [\"CAP_FLY\"]\n",
+    ] {
+        let message = error(&["build", "-", "-o", "-"], far.as_bytes());
+        assert!(!message.contains("did you mean"), "{far:?}: {message}");
+    }
 }

@@ -64,33 +64,8 @@ pub struct Settings {
 /// this status after `-h`, `--version`, `-l` or a usage error.
 pub type Parsed = Result<Settings, i32>;
 
-const USAGE: &str = "\
-Usage: keel [OPTIONS] [--] PROGRAM [ARGS...]
-Runs PROGRAM under a small PID 1 that forwards signals, reaps zombies, drains the
-processes left at the end, and exits with PROGRAM's status.
-
-  -c, --config FILE      binary config made by keel-gen (also KEEL_CONFIG)
-  -s                     be a child subreaper (automatic when keel is not PID 1)
-  -p SIGNAL              parent-death signal for keel itself (e.g. SIGKILL)
-  -g                     forward signals to PROGRAM's process group
-  -e CODE                report exit code CODE as 0 (repeatable)
-  -r, --rewrite FROM:TO  forward signal FROM as TO; TO 0 drops it (repeatable)
-      --grace DURATION   time between SIGTERM and SIGKILL when draining (default 5s)
-      --exec             replace keel with PROGRAM after setup: no supervisor
-      --machine          be the machine's init: mount /proc /sys /dev /run, power off
-      --keep-fds         pass descriptors >= 3 to PROGRAM (default: only LISTEN_FDS)
-      --seal, --no-seal  re-exec keel from a sealed copy first (default: when PID 1)
-  -v                     more messages (repeatable: -vv, -vvv)
-  -w                     warn about every zombie reaped
-  -l                     show the licence
-  -h, --help             show this help
-      --version          show the version (in tini's format, for docker info)
-
-Environment: KEEL_CONFIG, KEEL_VERBOSITY, KEEL_SUBREAPER, KEEL_KILL_PROCESS_GROUP
-(TINI_VERBOSITY, TINI_SUBREAPER and TINI_KILL_PROCESS_GROUP too).
-Exit status: PROGRAM's, or 128+N when a signal N killed it; 2 bad usage or config;
-125 setup failed; 126 PROGRAM not executable; 127 PROGRAM not found.
-";
+/// The `--help` text; keel-gen renders the same file as keel(1), so the two cannot drift.
+const USAGE: &str = include_str!("usage.txt");
 
 const LICENCE: &str = "\
 keel is distributed under the MIT License:

@@ -12,6 +12,7 @@ mod process;
 mod supervision;
 
 use keel_wire::{Config, NamespaceSet, Process, Supervision};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -29,15 +30,25 @@ pub use process::ProcessTable;
 pub use supervision::SupervisionTable;
 
 /// A keel.toml file.
-#[derive(Default, Deserialize, Serialize)]
+#[derive(Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Document {
+    /// What keel runs: the program, its environment and its privileges.
     pub process: Option<ProcessTable>,
+    /// How keel runs the program: mode, reaping, signals, the drain, exit codes.
     pub supervision: Option<SupervisionTable>,
+    /// The cgroup v2 set-up keel does before it starts the program; without it keel touches no cgroup.
     pub cgroup: Option<CgroupTable>,
+    /// The namespaces keel creates for the program; without it, none.
+    #[schemars(with = "Option<NamespacesTable>")]
     pub namespaces: Option<Spanned<NamespacesTable>>,
+    /// Settings for the program's whole filesystem view: its root, masked and read-only paths.
     pub mounts: Option<MountsTable>,
+    /// The mounts keel builds, in order (at most 256), each onto its destination (OCI mounts[]).
+    #[schemars(with = "Option<Vec<MountTable>>")]
     pub mount: Option<Vec<Spanned<MountTable>>>,
+    /// A Landlock ruleset for the program: what it may do with files, TCP ports and IPC.
+    #[schemars(with = "Option<LandlockTable>")]
     pub landlock: Option<Spanned<LandlockTable>>,
 }
 

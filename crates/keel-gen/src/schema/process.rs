@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::ffi::CString;
 
 use keel_wire::{Capabilities, MAX_ARGS, MAX_ENV, Process, SeccompFilter};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -17,19 +18,41 @@ use crate::security::{self, CapabilitiesTable, CompiledUser, RlimitTable, UserTa
 use crate::source::Source;
 
 /// `[process]`: what keel runs.
-#[derive(Default, Deserialize, Serialize)]
+#[derive(Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProcessTable {
+    /// The program and its arguments (OCI process.args; at most 256 strings); the program is searched in PATH.
+    #[schemars(example = serde_json::json!(["/usr/local/bin/server", "--port", "8080"]))]
+    #[schemars(with = "Option<Vec<String>>")]
     pub args: Option<List>,
+    /// Variables to set, "KEY=VALUE" (OCI process.env; at most 1024), each KEY at most once.
+    #[schemars(example = serde_json::json!(["PATH=/usr/bin:/bin", "LANG=C.UTF-8"]))]
+    #[schemars(with = "Option<Vec<String>>")]
     pub env: Option<List>,
+    /// Start from an empty environment, so that only env applies (not with env_unset) [false].
+    #[schemars(with = "Option<bool>")]
     pub env_clear: Option<Spanned<bool>>,
+    /// Variables to remove from keel's environment (at most 1024); a KEY cannot be both set and removed.
+    #[schemars(with = "Option<Vec<String>>")]
     pub env_unset: Option<List>,
+    /// Absolute working directory (OCI process.cwd) [keel's own].
+    #[schemars(example = serde_json::json!("/srv"))]
+    #[schemars(with = "Option<String>")]
     pub cwd: Option<Spanned<String>>,
+    /// Set PR_SET_NO_NEW_PRIVS: exec cannot grant privileges any more (setuid bits, file capabilities) [false].
     pub no_new_privileges: Option<bool>,
+    /// The program's oom_score_adj, -1000 (never killed for lack of memory) to 1000 (killed first) [keel's].
+    #[schemars(with = "Option<i64>")]
     pub oom_score_adj: Option<Spanned<i64>>,
+    /// Who the program runs as (OCI process.user) [keel's user, groups and umask].
+    #[schemars(with = "Option<UserTable>")]
     pub user: Option<Spanned<UserTable>>,
+    /// The capability sets after the user switch (OCI process.capabilities); a set left out is empty.
     pub capabilities: Option<CapabilitiesTable>,
+    /// Resource limits, set in order, at most one per resource (OCI process.rlimits).
+    #[schemars(with = "Option<Vec<RlimitTable>>")]
     pub rlimits: Option<Vec<Spanned<RlimitTable>>>,
+    /// A seccomp policy (OCI linux.seccomp, in snake_case), compiled by keel-gen into a BPF program.
     pub seccomp: Option<SeccompTable>,
 }
 

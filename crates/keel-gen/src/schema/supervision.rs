@@ -2,26 +2,50 @@
 //! rewriting, the drain's grace, exit-code remapping), checked and compiled into
 //! `keel_wire::Supervision`, and shown back by `inspect`.
 
+use std::borrow::Cow;
+
 use keel_wire::{ExitCodes, Mode, SignalRewrites, Supervision, syntax};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::field::{List, unique, unspanned, value};
+use crate::field::{List, names_schema, one_of, unique, unspanned, value};
 use crate::source::Source;
+use crate::suggest::did_you_mean;
 
-/// `[supervision]`: how keel runs it. Spanned fields are the ones an error may point at.
-#[derive(Default, Deserialize, Serialize)]
+/// `[supervision]`: how keel runs the program.
+// Spanned fields are the ones an error may point at.
+#[derive(Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SupervisionTable {
+    /// "supervise": fork the program and supervise it; "exec": replace keel with it after setup; "machine": supervise it as the machine's init, then power off [supervise].
+    #[schemars(with = "Option<ModeName>")]
     pub mode: Option<Spanned<String>>,
+    /// Become a child subreaper, to reap orphans when keel is not PID 1 (tini -s) [automatic when not PID 1].
     pub subreaper: Option<bool>,
+    /// Forward signals to the program's whole process group (tini -g) [false].
+    #[schemars(with = "Option<bool>")]
     pub kill_process_group: Option<Spanned<bool>>,
+    /// Exit codes reported as 0, e.g. 143 from a JVM stopped by SIGTERM (tini -e) [none].
+    #[schemars(example = serde_json::json!([143]))]
+    #[schemars(with = "Option<Vec<i64>>")]
     pub remap_exit: Option<Spanned<Vec<Spanned<i64>>>>,
+    /// How long the drain waits after SIGTERM before SIGKILL: "250ms", "5s", "1m" (at most 49 days) [5s].
+    #[schemars(example = serde_json::json!("10s"))]
+    #[schemars(with = "Option<String>")]
     pub grace: Option<Spanned<String>>,
+    /// Signals forwarded as another, "FROM:TO" (dumb-init --rewrite); TO = 0 drops FROM [none].
+    #[schemars(with = "Option<Vec<SignalRewrite>>")]
     pub rewrite: Option<List>,
+    /// How much keel logs: 0 errors only, 1 warnings, 2 info, 3 debug (tini -v) [1].
     pub verbosity: Option<u8>,
+    /// Warn about every zombie reaped that was not the program (tini -w) [false].
+    #[schemars(with = "Option<bool>")]
     pub warn_on_reap: Option<Spanned<bool>>,
+    /// The signal keel gets when its parent dies (tini -p) [none].
+    #[schemars(with = "Option<SignalName>")]
     pub parent_death_signal: Option<Spanned<String>>,
+    /// Re-execute keel from a sealed copy of itself first (CVE-2019-5736) [when keel is PID 1].
     pub seal_exe: Option<bool>,
 }
 
@@ -142,9 +166,62 @@ impl SupervisionTable {
     }
 }
 
+/// The signals with names (1..=31, keel_wire's table), each without and with `SIG`.
+fn signal_names() -> impl Iterator<Item = String> {
+    let names = (1..syntax::RTMIN).filter_map(syntax::signal_name);
+    names.flat_map(|name| [name.to_owned(), format!("SIG{name}")])
+}
+
+/// The signals written without a name: numbers and the real-time ones.
+const NUMBERED_SIGNAL: &str = "[0-9]+|(SIG)?RTMIN([+][0-9]+)?|(SIG)?RTMAX(-[0-9]+)?";
+
+/// A signal in the JSON schema, as [`parse_signal`] reads it: a type that only names a schema.
+/// keel-gen also takes the names in lower case.
+pub enum SignalName {}
+
+impl JsonSchema for SignalName {
+    fn schema_name() -> Cow<'static, str> {
+        "SignalName".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let numbered = format!("^({NUMBERED_SIGNAL})$");
+        json_schema!({
+            "anyOf": [one_of(signal_names()), { "type": "string", "pattern": numbered }],
+            "examples": ["KILL", "SIGTERM", "RTMIN+3", "9"],
+        })
+    }
+}
+
+/// A `rewrite` entry in the JSON schema, `FROM:TO`, as [`rewrites`] reads it: a type that
+/// only names a schema.
+pub enum SignalRewrite {}
+
+impl JsonSchema for SignalRewrite {
+    fn schema_name() -> Cow<'static, str> {
+        "SignalRewrite".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let names: Vec<String> = signal_names().collect();
+        let signal = format!("{}|{NUMBERED_SIGNAL}", names.join("|"));
+        json_schema!({
+            "type": "string",
+            "pattern": format!("^({signal}):({signal})$"),
+            "examples": ["TERM:QUIT", "SIGWINCH:0"],
+        })
+    }
+}
+
 const SIGKILL: u8 = 9;
 const SIGSTOP: u8 = 19;
 const MODES: [Mode; 3] = [Mode::Supervise, Mode::Exec, Mode::Machine];
+
+names_schema!(
+    /// A `mode` in the JSON schema, from [`MODES`].
+    ModeName,
+    MODES.map(|mode| mode_name(mode).to_owned())
+);
 
 fn mode_name(mode: Mode) -> &'static str {
     match mode {
@@ -160,8 +237,9 @@ fn parse_mode(source: &Source, mode: &Spanned<String>) -> Result<Mode, String> {
         .find(|&m| mode_name(m) == mode.get_ref())
         .ok_or_else(|| {
             let message = format!(
-                "unknown mode {:?}: use \"supervise\", \"exec\" or \"machine\"",
-                mode.get_ref()
+                "unknown mode {:?}: use \"supervise\", \"exec\" or \"machine\"{}",
+                mode.get_ref(),
+                did_you_mean(mode.get_ref(), "", MODES.map(mode_name))
             );
             source.error(mode.span(), message)
         })
@@ -170,8 +248,9 @@ fn parse_mode(source: &Source, mode: &Spanned<String>) -> Result<Mode, String> {
 fn parse_signal(source: &Source, signal: &Spanned<String>) -> Result<u8, String> {
     syntax::parse_signal(signal.get_ref().as_bytes()).ok_or_else(|| {
         let message = format!(
-            "unknown signal {:?}: use a name such as \"KILL\" or \"SIGKILL\", 1..=64, or RTMIN+n",
-            signal.get_ref()
+            "unknown signal {:?}: use a name such as \"KILL\" or \"SIGKILL\", 1..=64, or RTMIN+n{}",
+            signal.get_ref(),
+            did_you_mean(signal.get_ref(), "", signal_names())
         );
         source.error(signal.span(), message)
     })

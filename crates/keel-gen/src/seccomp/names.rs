@@ -3,14 +3,16 @@
 //! architectures, errno names and x86_64 system calls. Each lookup that can fail says what
 //! to write instead.
 
-use syscalls::{Errno, Sysno};
+use syscalls::{Errno, Sysno, SysnoSet};
 use toml::{Spanned, Value};
 
 use super::bpf::*;
 use super::rule::Op;
+use crate::field::names_schema;
 use crate::field::unspanned;
 use crate::security::lookup;
 use crate::source::Source;
+use crate::suggest::did_you_mean;
 
 /// The actions by name, without `SCMP_ACT_`; the first name of each is what `inspect` writes.
 const ACTIONS: [(&str, Action); 9] = [
@@ -85,8 +87,9 @@ pub(super) fn action(
     let index = lookup(&ACTIONS.map(|(name, _)| name), "SCMP_ACT_", name.get_ref())
         .ok_or_else(|| {
             let message = format!(
-                "unknown seccomp action {:?}: use SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS, SCMP_ACT_KILL_THREAD (or SCMP_ACT_KILL), SCMP_ACT_TRAP, SCMP_ACT_TRACE or SCMP_ACT_LOG",
-                name.get_ref()
+                "unknown seccomp action {:?}: use SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS, SCMP_ACT_KILL_THREAD (or SCMP_ACT_KILL), SCMP_ACT_TRAP, SCMP_ACT_TRACE or SCMP_ACT_LOG{}",
+                name.get_ref(),
+                did_you_mean(name.get_ref(), "SCMP_ACT_", ACTIONS.map(|(name, _)| format!("SCMP_ACT_{name}")))
             );
             source.error(name.span(), message)
         })?;
@@ -167,10 +170,36 @@ pub(super) fn syscall_number(source: &Source, name: &Spanned<String>) -> Result<
             ),
         }
     } else {
-        format!("unknown system call {text:?}: use an x86_64 name from syscalls(2), as in \"read\"")
+        let all = SysnoSet::all();
+        let hint = did_you_mean(text, "", all.iter().map(|sysno| sysno.name()));
+        format!(
+            "unknown system call {text:?}: use an x86_64 name from syscalls(2), as in \"read\"{hint}"
+        )
     };
     Err(source.error(name.span(), message))
 }
+
+names_schema!(
+    /// An x86_64 system call's name in the JSON schema, from the table [`syscall_number`] reads.
+    SyscallName,
+    SysnoSet::all().iter().map(|sysno| sysno.name().to_owned())
+);
+
+names_schema!(
+    /// A seccomp action in the JSON schema, from [`ACTIONS`] (without NOTIFY, which keel-gen
+    /// refuses), with and without `SCMP_ACT_` (keel-gen also takes them in lower case).
+    ActionName,
+    ACTIONS
+        .iter()
+        .filter(|(_, action)| !matches!(action, Action::Notify))
+        .flat_map(|(name, _)| [format!("SCMP_ACT_{name}"), (*name).to_owned()])
+);
+
+names_schema!(
+    /// A compare operator in the JSON schema, from [`OPS`], with and without `SCMP_CMP_`.
+    OpName,
+    OPS.iter().flat_map(|(name, _)| [format!("SCMP_CMP_{name}"), (*name).to_owned()])
+);
 
 pub(super) fn syscall_name(nr: u32) -> Option<&'static str> {
     Sysno::new(usize::try_from(nr).ok()?).map(|sysno| sysno.name())

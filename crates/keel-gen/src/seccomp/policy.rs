@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::{Spanned, Value};
 
@@ -12,41 +13,67 @@ use super::assembler::assemble;
 use super::bpf::{BPF_MAXINSNS, Insn, MAX_ARGS};
 use super::disassembler::read_program;
 use super::names::{ARCHITECTURES, FLAGS, OPS, action, action_text, syscall_name, syscall_number};
+use super::names::{ActionName, OpName, SyscallName};
 use super::rule::{Condition, Op, Rule};
-use crate::field::{List, unique, unspanned};
+use crate::field::{IntegerOrString, List, unique, unspanned};
 use crate::security::lookup;
 use crate::source::Source;
+use crate::suggest::did_you_mean;
 
 /// `[process.seccomp]` (OCI `linux.seccomp`).
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeccompTable {
+    /// What a call no rule matches gets: SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, SCMP_ACT_KILL, SCMP_ACT_KILL_THREAD, SCMP_ACT_KILL_PROCESS, SCMP_ACT_TRAP, SCMP_ACT_TRACE or SCMP_ACT_LOG.
+    #[schemars(with = "ActionName")]
     pub default_action: Spanned<String>,
     /// An errno number or name, for an ERRNO or TRACE default action.
+    #[schemars(with = "Option<IntegerOrString>")]
     pub default_errno_ret: Option<Spanned<Value>>,
+    /// libseccomp architectures; only x86_64 calls are filtered, others are reported [SCMP_ARCH_X86_64].
+    #[schemars(with = "Option<Vec<String>>")]
     pub architectures: Option<List>,
+    /// SECCOMP_FILTER_FLAG_LOG, SECCOMP_FILTER_FLAG_SPEC_ALLOW, SECCOMP_FILTER_FLAG_TSYNC [none].
+    #[schemars(with = "Option<Vec<String>>")]
     pub flags: Option<List>,
+    /// The rules: for a call, those naming it are tried in order and the first whose args all hold gives its action.
+    #[schemars(with = "Option<Vec<SyscallTable>>")]
     pub syscalls: Option<Spanned<Vec<Spanned<SyscallTable>>>>,
 }
 
 /// An entry of `[[process.seccomp.syscalls]]` (OCI `linux.seccomp.syscalls`).
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SyscallTable {
+    /// The x86_64 system calls the rule applies to.
+    #[schemars(with = "Vec<SyscallName>")]
     pub names: List,
+    /// The action, as default_action names them.
+    #[schemars(with = "ActionName")]
     pub action: Spanned<String>,
+    /// The errno of SCMP_ACT_ERRNO or the message of SCMP_ACT_TRACE, a number or a name [EPERM].
+    #[schemars(with = "Option<IntegerOrString>")]
     pub errno_ret: Option<Spanned<Value>>,
+    /// Conditions on the arguments, all of which must hold; one argument tested twice means any of them.
+    #[schemars(with = "Option<Vec<ArgTable>>")]
     pub args: Option<Spanned<Vec<Spanned<ArgTable>>>>,
 }
 
 /// A condition in `args` (OCI `linux.seccomp.syscalls.args`).
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArgTable {
+    /// The argument, 0..=5.
+    #[schemars(with = "i64")]
     pub index: Spanned<i64>,
     /// An integer, or a string for values above `i64::MAX`: `"0xffffffffffffffff"`.
+    #[schemars(with = "IntegerOrString")]
     pub value: Spanned<Value>,
+    /// The second value of SCMP_CMP_MASKED_EQ: (arg & value) == (value_two & value).
+    #[schemars(with = "Option<IntegerOrString>")]
     pub value_two: Option<Spanned<Value>>,
+    /// SCMP_CMP_EQ, NE, LT, LE, GT, GE (unsigned 64-bit) or MASKED_EQ.
+    #[schemars(with = "OpName")]
     pub op: Spanned<String>,
 }
 
@@ -97,9 +124,14 @@ impl SeccompTable {
         for name in self.architectures.iter().flat_map(|list| list.get_ref()) {
             let arch = lookup(&ARCHITECTURES, "SCMP_ARCH_", name.get_ref()).ok_or_else(|| {
                 let message = format!(
-                    "unknown architecture {:?}: use SCMP_ARCH_ and one of {}",
+                    "unknown architecture {:?}: use SCMP_ARCH_ and one of {}{}",
                     name.get_ref(),
-                    ARCHITECTURES.join(", ")
+                    ARCHITECTURES.join(", "),
+                    did_you_mean(
+                        name.get_ref(),
+                        "SCMP_ARCH_",
+                        ARCHITECTURES.map(|arch| format!("SCMP_ARCH_{arch}"))
+                    )
                 );
                 source.error(name.span(), message)
             })?;
@@ -130,8 +162,9 @@ impl SeccompTable {
             let flag = lookup(&FLAGS.map(|(name, _)| name), "SECCOMP_FILTER_FLAG_", name.get_ref())
                 .ok_or_else(|| {
                     let message = format!(
-                        "unknown seccomp flag {:?}: use SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_LOG or SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-                        name.get_ref()
+                        "unknown seccomp flag {:?}: use SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_LOG or SECCOMP_FILTER_FLAG_SPEC_ALLOW{}",
+                        name.get_ref(),
+                        did_you_mean(name.get_ref(), "SECCOMP_FILTER_FLAG_", FLAGS.map(|(name, _)| format!("SECCOMP_FILTER_FLAG_{name}")))
                     );
                     source.error(name.span(), message)
                 })?;
@@ -300,9 +333,14 @@ fn conditions(
             .map(|i| OPS[i].1)
             .ok_or_else(|| {
                 let message = format!(
-                    "unknown compare {:?}: use SCMP_CMP_ and one of {}",
+                    "unknown compare {:?}: use SCMP_CMP_ and one of {}{}",
                     op.get_ref(),
-                    OPS.map(|(name, _)| name).join(", ")
+                    OPS.map(|(name, _)| name).join(", "),
+                    did_you_mean(
+                        op.get_ref(),
+                        "SCMP_CMP_",
+                        OPS.map(|(name, _)| format!("SCMP_CMP_{name}"))
+                    )
                 );
                 source.error(op.span(), message)
             })?;

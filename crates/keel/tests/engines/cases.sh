@@ -263,3 +263,69 @@ case_docker_info() {
     expect_match "keel's --version names its commit" '^[0-9a-z]{7}$' "$commit" || return 1
     expect "docker info's init version" "$commit" "$(E info --format '{{.InitCommit.ID}}')"
 }
+
+# The Dockerfiles of examples/, built by the engine from the files themselves. No registry is
+# reachable here, so their base images are the busybox image IMG_PLAIN (--build-arg), and the
+# multi-stage build's builder stage finds the keel the host built in its context instead of
+# compiling it (examples/Dockerfile.multistage says how it decides).
+# example_image NAME DOCKERFILE CONTEXT ARGS…: builds localhost/keel-test:NAME.
+example_image() {
+    local name=$1 file=$2 ctx=$3
+    shift 3
+    E build -q -t "localhost/keel-test:$name" "$@" -f "$ROOT/examples/$file" "$ctx" >/dev/null ||
+        { echo "FAILED: $ENGINE build of examples/$file"; return 1; }
+    echo "ok: built examples/$file"
+}
+
+# examples/Dockerfile.benchexec: keel as PID 1 with examples/benchexec.toml as /etc/keel.cfg,
+# in place of BenchExec's init.sh. This host's cgroups are v1/hybrid, so keel reads the config
+# and refuses its [cgroup] step in one line (case_cgroup_refused does the same with -c).
+case_example_benchexec() {
+    [[ $(stat -fc %T /sys/fs/cgroup) != cgroup2fs ]] ||
+        { echo "FAILED: written for a cgroup v1/hybrid host; this one is cgroup v2"; return 1; }
+    local ctx=$STATE/example-benchexec out rc=0
+    mkdir -p "$ctx"
+    cp "$KEEL" "$ctx/keel"
+    "$KEEL_GEN" build -o "$ctx/keel.cfg" "$ROOT/examples/benchexec.toml" || return 1
+    example_image benchexec Dockerfile.benchexec "$ctx" --build-arg BASE="$IMG_PLAIN" || return 1
+    out=$(run_ctr localhost/keel-test:benchexec true 2>&1) || rc=$?
+    echo "$out"
+    expect "status" 125 "$rc" || return 1
+    expect "lines" 1 "$(wc -l <<<"$out")" || return 1
+    expect_match "the config's cgroup step ran" '^keel: cgroup: /sys/fs/cgroup: .*cgroup v2' "$out"
+}
+
+# examples/Dockerfile.init: an image without an init, run with --init: keel is PID 1.
+case_example_init() {
+    local ctx=$STATE/example-init out rc=0
+    mkdir -p "$ctx"
+    example_image init Dockerfile.init "$ctx" --build-arg BASE="$IMG_PLAIN" || return 1
+    out=$(run_ctr "${INIT_FLAGS[@]}" localhost/keel-test:init 2>"$STATE/example-init.err") || rc=$?
+    echo "$out"
+    expect "status" 0 "$rc" || return 1
+    expect_match "PID 1 is the engine's init" '^/(sbin/docker-init|run/podman-init) -- sh -c' "$out" || return 1
+    expect_match "the init is keel" 'tini version keel-' "$out" || return 1
+    expect "keel's stderr" "" "$(cat "$STATE/example-init.err")"
+}
+
+# examples/Dockerfile.multistage: keel copied from the builder stage into a FROM scratch image
+# that holds nothing else; its ENTRYPOINT keel runs what it is given.
+case_example_multistage() {
+    local ctx=$STATE/example-multistage out rc=0
+    mkdir -p "$ctx/target/release"
+    cp "$KEEL" "$ctx/target/release/keel"
+    example_image multistage Dockerfile.multistage "$ctx" --build-arg BUILDER="$IMG_PLAIN" || return 1
+    out=$(run_ctr localhost/keel-test:multistage /keel --version) || rc=$?
+    expect "status" 0 "$rc" || return 1
+    expect_match "keel -- /keel --version" '^tini version keel-' "$out" || return 1
+    # The default CMD is the program you add: without it, keel's one line and 127.
+    rc=0
+    out=$(run_ctr localhost/keel-test:multistage 2>&1) || rc=$?
+    echo "$out"
+    expect "status without /app" 127 "$rc" || return 1
+    expect_match "keel names the missing program" '^keel: exec /app: ENOENT' "$out" || return 1
+    # Nothing but keel: no shell to run.
+    rc=0
+    run_ctr localhost/keel-test:multistage /bin/sh -c true 2>/dev/null || rc=$?
+    expect "no /bin/sh in the image" 127 "$rc"
+}
