@@ -72,7 +72,8 @@ pub struct MountsTable {
     /// Make the new root's own mount read-only just before the pivot (OCI root.readonly) [false].
     #[schemars(with = "Option<bool>")]
     pub root_readonly: Option<Spanned<bool>>,
-    /// Lock the mounts against the workload (a new user and mount namespace once built).
+    /// Lock the mounts against the program: once built, keel enters a new user and mount namespace, so the program cannot unmount them or change their locked flags [false].
+    #[schemars(with = "Option<bool>")]
     pub lock: Option<Spanned<bool>>,
 }
 
