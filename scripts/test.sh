@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # keel's whole test suite, as README.md documents it and CI runs it:
 # style and lints, the crate-boundary guard, unit + property + integration tests (host,
-# as root: pid namespaces with unshare), keel under docker and podman, VM tests with keel
-# as the real PID 1 on two kernels, a short campaign of the VM fuzzer (keel as PID 1 of
-# random configs), and a short fuzzing campaign of the decoder when a nightly toolchain is
-# present.
+# as root: pid namespaces with unshare), keel under docker and podman, its Debian package,
+# VM tests with keel as the real PID 1 on two kernels, a short campaign of the VM fuzzer
+# (keel as PID 1 of random configs), and short libFuzzer campaigns of the decoder and
+# keel-gen's front ends when a nightly toolchain is present.
 # Usage: scripts/test.sh [--quick]   (--quick: skip the engines, VM tests and fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -101,6 +101,12 @@ scripts/engine-tests.sh --no-build
 scripts/engine-tests.sh --no-build --keel target/minimal/release/keel exit_codes stop_handled \
     stop_ignored signals_forwarded tty_foreground tty_ctrl_c orphans_reaped init_flag \
     embedded_config docker_info
+
+step "the Debian package: built with cargo-deb, installed, checked, removed (scripts/package-test.sh)"
+if ! cargo deb --version >/dev/null 2>&1; then
+    cargo install --quiet --locked cargo-deb
+fi
+scripts/package-test.sh --no-build
 
 step "VM tests: keel as PID 1 under QEMU"
 scripts/vm-tests.sh --kernel all
