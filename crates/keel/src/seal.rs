@@ -162,17 +162,20 @@ fn nul_terminated<'b>(bytes: &[u8], buf: &'b mut [u8; 256]) -> Option<&'b CStr> 
     CStr::from_bytes_with_nul(b).ok()
 }
 
-/// Directories keel tries as the second, dummy lower layer on kernels before 6.15, which
-/// refuse a detached empty tmpfs there: any attached directory that does not contain keel's
-/// will do, since keel's own layer is on top and only keel's file is opened.
+/// Directories keel tries first as the second, dummy lower layer: any attached directory
+/// that does not contain keel's will do, since keel's own layer is on top and only keel's
+/// file is opened. Every kernel takes them; a detached empty tmpfs, the last resort, only
+/// Linux 6.15 and later, and each refusal before that writes "overlayfs: failed to clone
+/// lowerpath" to the kernel log (once per sealed start, seen in every VM boot on 6.1 and
+/// 6.12).
 const DUMMY_LAYERS: [&CStr; 2] = [c"/dev", c"/run"];
 
 /// The root of a detached, read-only overlay of keel's directory (runc's sealedOverlayfs).
 ///
 /// When keel's directory is itself on an overlayfs (an image layer, a sandbox), one attempt
-/// only, with the first dummy layer, which every kernel takes: its failure is then most
-/// likely overlayfs's stacking limit (two levels), which each further attempt would only
-/// repeat, one "maximum fs stacking depth exceeded" line in the kernel log each time.
+/// only: its failure is then most likely overlayfs's stacking limit (two levels), which each
+/// further attempt would only repeat, one "maximum fs stacking depth exceeded" line in the
+/// kernel log each time.
 fn sealed_overlay(keel_dir: &OwnedFd) -> Result<OwnedFd, Errno> {
     use rustix::mount::{
         FsMountFlags, FsOpenFlags, MountAttrFlags, fsconfig_create, fsconfig_set_string, fsmount,
@@ -191,23 +194,20 @@ fn sealed_overlay(keel_dir: &OwnedFd) -> Result<OwnedFd, Errno> {
             false,
         )
     };
-    if on_overlayfs(keel_dir) {
-        return overlay_of(&open_dir(DUMMY_LAYERS[0])?);
+    let nested = on_overlayfs(keel_dir);
+    for dummy in DUMMY_LAYERS {
+        if let Ok(layer) = open_dir(dummy) {
+            let result = overlay_of(&layer);
+            if result.is_ok() || nested {
+                return result;
+            }
+        }
     }
     let empty = fsopen(c"tmpfs", FsOpenFlags::FSOPEN_CLOEXEC)?;
     fsconfig_set_string(&empty, c"size", c"0")?;
     fsconfig_create(&empty)?;
     let empty = fsmount(&empty, FsMountFlags::FSMOUNT_CLOEXEC, attrs)?;
-    let mut result = overlay_of(&empty);
-    for dummy in DUMMY_LAYERS {
-        if result.is_ok() {
-            break;
-        }
-        if let Ok(layer) = open_dir(dummy) {
-            result = overlay_of(&layer);
-        }
-    }
-    result
+    overlay_of(&empty)
 }
 
 fn on_overlayfs(fd: &OwnedFd) -> bool {
