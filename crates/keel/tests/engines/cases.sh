@@ -61,6 +61,18 @@ exit_code() {
     E inspect -f '{{.State.ExitCode}}' "$1"
 }
 
+# timed_stop CONTAINER STATUS: once it says "ready", `E stop` it; it must end with STATUS.
+# STOP_MS is how long the stop took.
+timed_stop() {
+    wait_log "$1" ready || return 1
+    local t0
+    t0=$(now_ms)
+    E stop "$1" >/dev/null
+    STOP_MS=$(($(now_ms) - t0))
+    echo "stop took $STOP_MS ms"
+    expect "status after stop" "$2" "$(exit_code "$1")"
+}
+
 # The exit status of PROGRAM in the ENTRYPOINT keel: its own, 128+N for a signal N, and
 # keel's 127 for a program that is not there.
 case_exit_codes() {
@@ -80,15 +92,9 @@ case_exit_codes() {
 case_stop_handled() {
     detached keel-stop-term "$IMG_ENTRY" \
         sh -c 'trap "echo got-TERM; exit 7" TERM; echo ready; while :; do sleep 0.1; done'
-    wait_log keel-stop-term ready || return 1
-    local t0 t1
-    t0=$(now_ms)
-    E stop keel-stop-term >/dev/null
-    t1=$(now_ms)
-    expect "status after stop" 7 "$(exit_code keel-stop-term)" || return 1
+    timed_stop keel-stop-term 7 || return 1
     wait_log keel-stop-term got-TERM || return 1
-    echo "stop took $((t1 - t0)) ms"
-    ((t1 - t0 < 5000)) || { echo "FAILED: stop took $((t1 - t0)) ms"; return 1; }
+    ((STOP_MS < 5000)) || { echo "FAILED: stop took $STOP_MS ms"; return 1; }
 }
 
 # A workload that ignores SIGTERM: keel's grace (2 s in the image) then SIGKILL, 137, well
@@ -96,15 +102,9 @@ case_stop_handled() {
 case_stop_ignored() {
     detached keel-stop-ignored "$IMG_ENTRY" \
         sh -c 'trap "" TERM; echo ready; while :; do sleep 0.1; done'
-    wait_log keel-stop-ignored ready || return 1
-    local t0 t1
-    t0=$(now_ms)
-    E stop keel-stop-ignored >/dev/null
-    t1=$(now_ms)
-    expect "status after stop" 137 "$(exit_code keel-stop-ignored)" || return 1
-    echo "stop took $((t1 - t0)) ms"
-    ((t1 - t0 >= 1500 && t1 - t0 < 8000)) ||
-        { echo "FAILED: stop took $((t1 - t0)) ms, not keel's 2 s grace"; return 1; }
+    timed_stop keel-stop-ignored 137 || return 1
+    ((STOP_MS >= 1500 && STOP_MS < 8000)) ||
+        { echo "FAILED: stop took $STOP_MS ms, not keel's 2 s grace"; return 1; }
 }
 
 # `E kill -s HUP` and `-s USR1` reach the workload through keel.

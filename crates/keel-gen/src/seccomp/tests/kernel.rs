@@ -2,7 +2,7 @@ use super::*;
 
 /// Runs `test` in a child process under `program`, and returns its wait status. The
 /// child only makes system calls after fork: the test's other threads may hold locks.
-pub(super) fn in_filtered_child(compiled: &CompiledSeccomp, test: fn() -> i32) -> i32 {
+fn in_filtered_child(compiled: &CompiledSeccomp, test: fn() -> i32) -> i32 {
     let filter = libc::sock_fprog {
         len: u16::try_from(compiled.program.len() / 8).unwrap(),
         filter: compiled.program.as_ptr().cast_mut().cast(),
@@ -36,6 +36,17 @@ pub(super) fn in_filtered_child(compiled: &CompiledSeccomp, test: fn() -> i32) -
         assert_eq!(libc::waitpid(pid, &mut status, 0), pid);
         status
     }
+}
+
+/// Runs `checks` under `compiled` in a child, which must pass them all and then be killed by
+/// the filter (SIGSYS) in its last call; otherwise its exit status names the failed check.
+pub(super) fn passes_then_dies_of_sigsys(compiled: &CompiledSeccomp, checks: fn() -> i32) {
+    let status = in_filtered_child(compiled, checks);
+    assert!(
+        libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGSYS,
+        "status {status:#x}: exit status {} is the failed check",
+        libc::WEXITSTATUS(status)
+    );
 }
 
 /// The result of a system call: its return value, or -errno.
@@ -101,12 +112,7 @@ args = [{ index = 0, value = 7, op = "EQ" }]
         syscall(libc::SYS_getppid, 7, 0);
         99
     }
-    let status = in_filtered_child(&compiled, checks);
-    assert!(
-        libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGSYS,
-        "status {status:#x}: exit status {} is the failed check",
-        libc::WEXITSTATUS(status)
-    );
+    passes_then_dies_of_sigsys(&compiled, checks);
 }
 
 #[test]
@@ -132,10 +138,5 @@ fn the_kernel_runs_docker_s_profile() {
         syscall(0x4000_0000 | libc::SYS_getpid, 0, 0);
         99
     }
-    let status = in_filtered_child(&compiled, checks);
-    assert!(
-        libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGSYS,
-        "status {status:#x}: exit status {} is the failed check",
-        libc::WEXITSTATUS(status)
-    );
+    passes_then_dies_of_sigsys(&compiled, checks);
 }
