@@ -227,6 +227,25 @@ fn pivot_root_into_a_new_root_with_masked_and_read_only_paths() {
     assert_eq!(lines[4..], ["", "0", "1", "/", "5"], "{stdout}");
 }
 
+/// `[mounts] lock` writes keel's id maps through /proc/self: in a new root without a proc,
+/// one line naming the step, the path and the errno, with the fix, and nothing runs.
+#[test]
+fn lock_without_a_proc_is_a_one_line_setup_error() {
+    let t = Scratch::new("lock-no-proc");
+    let root = busybox_root(&t);
+    let toml = format!(
+        "[namespaces]\nunshare = [\"mount\", \"pid\"]\n[mounts]\nroot = \"{}\"\nlock = true\n",
+        root.display()
+    );
+    let out = t.run(&toml, "echo RAN");
+    assert_eq!(out.status.code(), Some(125));
+    assert!(!text(&out.stdout).contains("RAN"));
+    assert_eq!(
+        text(&out.stderr),
+        "keel: namespaces: lock mounts: open /proc/self: ENOENT (No such file or directory): mount a proc (keel writes its id maps through it)\n"
+    );
+}
+
 #[test]
 fn a_read_only_root_keeps_the_mounts_on_it_writable() {
     let t = Scratch::new("root-ro");
