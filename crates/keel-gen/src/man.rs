@@ -1,6 +1,6 @@
 //! The manual pages `keel-gen man DIR` writes, each from the text it documents so that
 //! none can drift: keel-gen(1) and keel-gen-SUBCOMMAND(1) from keel-gen's clap command,
-//! keel(1) from the `--help` text keel prints (`crates/keel/src/usage.txt`, which keel
+//! keel(1) from the `--help` text keel prints (`crates/keel/src/usage*.txt`, which keel
 //! includes), and keel.toml(5) from the JSON schema of the TOML (see `json_schema`).
 
 use std::fs;
@@ -9,8 +9,13 @@ use std::path::Path;
 use clap_mangen::roff::{Roff, bold, italic, roman};
 use serde_json::Value;
 
-/// keel's `--help` text, the same bytes keel prints.
-const KEEL_USAGE: &str = include_str!("../../keel/src/usage.txt");
+/// keel's `--help` text, the same bytes a full keel prints.
+const KEEL_USAGE: &str = concat!(
+    include_str!("../../keel/src/usage.txt"),
+    include_str!("../../keel/src/usage-launcher.txt"),
+    include_str!("../../keel/src/usage-end.txt"),
+    include_str!("../../keel/src/usage-launcher-end.txt")
+);
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 

@@ -566,12 +566,14 @@ fn man_writes_pages_that_render_with_their_options() {
             checked += 1;
         }
     }
-    // Every line of keel's --help is in keel(1): the page is made from the same text.
-    let usage = fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../keel/src/usage.txt"
-    ))
-    .unwrap();
+    // Every line of keel's --help is in keel(1): the page is made from the same text (a
+    // full keel's, in four files).
+    let usage: String = ["", "-launcher", "-end", "-launcher-end"]
+        .map(|part| {
+            let path = format!("{}/../keel/src/usage{part}.txt", env!("CARGO_MANIFEST_DIR"));
+            fs::read_to_string(path).unwrap()
+        })
+        .concat();
     let keel = rendered(&dir.join("keel.1"))
         .split_whitespace()
         .collect::<Vec<_>>()

@@ -183,6 +183,12 @@ pub struct Supervision<'a> {
     pub parent_death_signal: Option<u8>,
     /// Re-execute keel from a sealed copy of its binary first; `None`: when keel is PID 1.
     pub seal_exe: Option<bool>,
+    /// The descriptor a launcher reads keel's status from: JSON lines, the workload's pid
+    /// and namespaces once it started, its exit code when it ended (bwrap --json-status-fd).
+    pub status_fd: Option<u32>,
+    /// The descriptor keel reads one byte (or EOF) from before it execs the workload
+    /// (bwrap --block-fd).
+    pub block_fd: Option<u32>,
 }
 
 /// What keel does with the program; the wire value is the discriminant.

@@ -590,6 +590,15 @@ fn supervision<'a>(
                 }
                 supervision.seal_exe = Some(seal);
             }
+            STATUS_FD | BLOCK_FD => {
+                require(built, Features::NAMESPACES, at)?;
+                let fd = Some(word(payload)?);
+                if field.id == STATUS_FD {
+                    supervision.status_fd = fd;
+                } else {
+                    supervision.block_fd = fd;
+                }
+            }
             _ => skip_unknown(field.id, at)?,
         }
     }

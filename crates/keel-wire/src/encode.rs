@@ -237,6 +237,8 @@ impl Writer<'_> {
         self.byte_field(WARN_ON_REAP, supervision.warn_on_reap.map(u8::from));
         self.byte_field(PARENT_DEATH_SIGNAL, supervision.parent_death_signal);
         self.byte_field(SEAL_EXE, supervision.seal_exe.map(u8::from));
+        self.word_field(STATUS_FD, supervision.status_fd);
+        self.word_field(BLOCK_FD, supervision.block_fd);
         self.finish_section(start);
     }
 

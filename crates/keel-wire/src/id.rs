@@ -33,6 +33,8 @@ pub mod supervision {
     pub const WARN_ON_REAP: u8 = 8;
     pub const PARENT_DEATH_SIGNAL: u8 = 9;
     pub const SEAL_EXE: u8 = 10;
+    pub const STATUS_FD: u8 = 11;
+    pub const BLOCK_FD: u8 = 12;
 }
 
 pub mod cgroup {

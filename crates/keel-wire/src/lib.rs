@@ -143,6 +143,8 @@
 //! | 8 | warn_on_reap | bool | |
 //! | 9 | parent_death_signal | signal | |
 //! | 10 | seal_exe | bool | re-execute keel from a sealed copy of its binary first. Absent: when keel is PID 1 |
+//! | 11 | status_fd | u32 | a launcher's descriptor for keel's JSON status lines; needs `namespaces`. keel refuses one below 3 or not open for writing at start |
+//! | 12 | block_fd | u32 | keel reads one byte (or EOF) from it before the exec; needs `namespaces`. keel refuses one below 3 or not open for reading at start |
 //!
 //! ## Section `0x03`: cgroup ([`Cgroup`])
 //!

@@ -195,3 +195,36 @@ fn the_record_reads_back_and_refuses_what_is_not_one() {
         Features::ALL
     );
 }
+
+/// `status_fd` and `block_fd`, the launcher interface, come with namespaces: a keel without
+/// them refuses each at its field.
+#[test]
+fn the_launcher_descriptors_need_namespaces() {
+    for (id, supervision) in [
+        (
+            11,
+            Supervision {
+                status_fd: Some(3),
+                ..Supervision::default()
+            },
+        ),
+        (
+            12,
+            Supervision {
+                block_fd: Some(9),
+                ..Supervision::default()
+            },
+        ),
+    ] {
+        let config = Config {
+            supervision,
+            ..Config::default()
+        };
+        let bytes = encode(&config);
+        let error = wire::decode_for(&bytes, all_but(Features::NAMESPACES)).unwrap_err();
+        assert_eq!(error.what, "this keel was built without namespaces");
+        assert_eq!(bytes.get(usize::try_from(error.offset).unwrap()), Some(&id));
+        let namespaces = Features::NONE.with(Features::NAMESPACES, true);
+        assert_eq!(wire::decode_for(&bytes, namespaces), Ok(config));
+    }
+}

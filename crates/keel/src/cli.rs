@@ -58,14 +58,28 @@ pub struct Settings {
     pub namespaces: Option<wire::Namespaces<'static>>,
     pub mounts: Option<wire::Mounts<'static>>,
     pub landlock: Option<wire::Landlock<'static>>,
+    /// A launcher's descriptors (`--status-fd`, `--block-fd`; see `launcher`).
+    #[cfg(feature = "namespaces")]
+    pub status_fd: Option<u32>,
+    #[cfg(feature = "namespaces")]
+    pub block_fd: Option<u32>,
 }
 
 /// What the command line asks for: run with these settings, or (`Err`) exit at once with
 /// this status after `-h`, `--version`, `-l` or a usage error.
 pub type Parsed = Result<Settings, i32>;
 
-/// The `--help` text; keel-gen renders the same file as keel(1), so the two cannot drift.
-const USAGE: &str = include_str!("usage.txt");
+/// The `--help` text; keel-gen renders the same files as keel(1), so the two cannot drift.
+/// The launcher's options and status lines are there only in a keel that has them.
+#[cfg(not(feature = "namespaces"))]
+const USAGE: &str = concat!(include_str!("usage.txt"), include_str!("usage-end.txt"));
+#[cfg(feature = "namespaces")]
+const USAGE: &str = concat!(
+    include_str!("usage.txt"),
+    include_str!("usage-launcher.txt"),
+    include_str!("usage-end.txt"),
+    include_str!("usage-launcher-end.txt")
+);
 
 const LICENCE: &str = "\
 keel is distributed under the MIT License:
@@ -113,6 +127,10 @@ impl Settings {
             namespaces: None,
             mounts: None,
             landlock: None,
+            #[cfg(feature = "namespaces")]
+            status_fd: None,
+            #[cfg(feature = "namespaces")]
+            block_fd: None,
         }
     }
 
@@ -169,6 +187,16 @@ pub fn parse(args: StrArray, env: StrArray) -> Parsed {
                     .map(|ms| s.grace_ms = Some(ms))
                     .is_some(),
                 b"rewrite" => value(inline_from).is_some_and(|v| add_rewrite(&mut s, v.to_bytes())),
+                #[cfg(feature = "namespaces")]
+                b"status-fd" => value(inline_from)
+                    .and_then(|v| syntax::parse_decimal(v.to_bytes()))
+                    .map(|fd| s.status_fd = Some(fd))
+                    .is_some(),
+                #[cfg(feature = "namespaces")]
+                b"block-fd" => value(inline_from)
+                    .and_then(|v| syntax::parse_decimal(v.to_bytes()))
+                    .map(|fd| s.block_fd = Some(fd))
+                    .is_some(),
                 _ => return bad_option(bytes),
             };
             if !ok {

@@ -175,4 +175,10 @@ fn apply(s: &mut Settings, c: &wire::Config<'static>) {
     s.grace_ms = s.grace_ms.or(v.grace_ms);
     s.verbosity = s.verbosity.or(v.verbosity);
     s.parent_death_signal = s.parent_death_signal.or(v.parent_death_signal);
+    // The decoder takes them only from a config for a keel with namespaces.
+    #[cfg(feature = "namespaces")]
+    {
+        s.status_fd = s.status_fd.or(v.status_fd);
+        s.block_fd = s.block_fd.or(v.block_fd);
+    }
 }

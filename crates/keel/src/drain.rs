@@ -69,7 +69,7 @@ fn walk(own: i32, sig: i32) -> Option<usize> {
 }
 
 /// The pids listed in `/proc/PID/task/TID/children`.
-fn children(pid: i32, tid: i32) -> impl Iterator<Item = i32> {
+pub fn children(pid: i32, tid: i32) -> impl Iterator<Item = i32> {
     let mut path: heapless::String<48> = heapless::String::new();
     let _ = uwrite!(path, "/proc/{}/task/{}/children", pid, tid);
     let mut buf = [0u8; 4096];

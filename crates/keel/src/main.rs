@@ -22,6 +22,8 @@ mod exec;
 mod features;
 #[cfg(feature = "landlock")]
 mod landlock;
+#[cfg(feature = "namespaces")]
+mod launcher;
 mod log;
 mod machine;
 #[cfg(any(feature = "mounts", feature = "seal"))]
@@ -78,6 +80,10 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
     if s.program.len() == 0 {
         return cli::missing_program();
     }
+    #[cfg(feature = "namespaces")]
+    if launcher::check(&s, mode).is_err() {
+        return exit::USAGE;
+    }
     #[cfg(feature = "landlock")]
     let landlock = match s.landlock.map(landlock::plan).transpose() {
         Ok(plan) => plan.flatten(),
@@ -98,6 +104,10 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
                 .is_some_and(|n| n.unshare.contains(keel_wire::NamespaceSet::PID)),
     ) {
         seal::ensure(args, env);
+    }
+    #[cfg(feature = "namespaces")]
+    if launcher::keep_from_workload(&s).is_err() {
+        return exit::SETUP;
     }
     if let Some(sig) = s.parent_death_signal
         && let Err(e) =
@@ -126,9 +136,11 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
         None => None,
     };
     #[cfg(feature = "namespaces")]
+    let mut relay = None;
+    #[cfg(feature = "namespaces")]
     if let Some(n) = &s.namespaces {
         match namespaces::enter(n, &s, own) {
-            Ok(namespaces::Entered::Inside) => {}
+            Ok(namespaces::Entered::Inside(ends)) => relay = ends,
             Ok(namespaces::Entered::Relayed(status)) => return status,
             Err(status) => return status,
         }
@@ -166,6 +178,8 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
         #[cfg(feature = "cgroup")]
         cgroup: cgroup.as_ref(),
         landlock: landlock.as_ref(),
+        #[cfg(feature = "namespaces")]
+        relay: relay.as_ref(),
     };
     match mode {
         Mode::Exec => process::exec_workload(&launch),

@@ -32,8 +32,9 @@ use ufmt::uwrite;
 
 /// Where the boot path continues after [`enter`].
 pub enum Entered {
-    /// In the inner keel, inside the new namespaces: go on building and supervising.
-    Inside,
+    /// In the inner keel, inside the new namespaces: go on building and supervising; with a
+    /// `--status-fd`, the way to the relay, which reports the workload's start.
+    Inside(Option<crate::launcher::InnerEnds>),
     /// In the relay: this is the status to exit with, the inner keel's.
     Relayed(i32),
 }
@@ -53,7 +54,7 @@ pub fn enter(n: &wire::Namespaces<'_>, s: &Settings, own: Pid) -> Result<Entered
         sys::unshare(others).map_err(|e| fail("unshare", e))?;
     }
     inside(n)?;
-    Ok(Entered::Inside)
+    Ok(Entered::Inside(None))
 }
 
 fn fail(step: &str, e: Errno) -> i32 {
@@ -70,10 +71,16 @@ fn clone_into(
 ) -> Result<Entered, i32> {
     let (release_rx, release_tx) =
         rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| fail("pipe", e))?;
+    let launcher = match s.status_fd {
+        Some(_) => Some(crate::launcher::channel().map_err(|e| fail("pipe", e))?),
+        None => None,
+    };
+    let (relay_ends, inner_ends) = launcher.unzip();
     let child = match sys::clone(flags) {
         Err(e) => return Err(fail("clone", e)),
         Ok(None) => {
             drop(release_tx);
+            drop(relay_ends);
             // The relay reports the status (and powers off, as the machine's init).
             crate::machine::set_active(false);
             // The inner keel must not outlive its relay (it would run unsupervised).
@@ -86,11 +93,12 @@ fn clone_into(
                 sys::exit_group(exit::SETUP);
             }
             inside(n)?;
-            return Ok(Entered::Inside);
+            return Ok(Entered::Inside(inner_ends));
         }
         Ok(Some(child)) => child,
     };
     drop(release_rx);
+    drop(inner_ends);
     if n.unshare.contains(NamespaceSet::USER) && write_id_maps(n, child).is_err() {
         let _ = sys::kill(
             child.as_raw_nonzero().get(),
@@ -100,6 +108,15 @@ fn clone_into(
     }
     let _ = rustix::io::write(&release_tx, b"1");
     drop(release_tx);
+    if let (Some(ends), Some(fd)) = (relay_ends, s.status_fd)
+        && ends.answer(s, fd, child).is_err()
+    {
+        let _ = sys::kill(
+            child.as_raw_nonzero().get(),
+            linux_raw_sys::general::SIGKILL as i32,
+        );
+        return Err(exit::SETUP);
+    }
     Ok(Entered::Relayed(crate::supervise::relay(s, own, child)))
 }
 

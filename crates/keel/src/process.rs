@@ -55,6 +55,9 @@ pub struct Launch<'a> {
     pub cgroup: Option<&'a crate::cgroup::Delegated>,
     /// The Landlock ruleset, fitted to the kernel.
     pub landlock: Option<&'a crate::security::LandlockPlan>,
+    /// In the inner keel with a `--status-fd`: the way to the relay, which reports the start.
+    #[cfg(feature = "namespaces")]
+    pub relay: Option<&'a crate::launcher::InnerEnds>,
 }
 
 /// Runs the workload: in keel's own process (`--exec`), or in a child keel forked.
@@ -80,6 +83,14 @@ pub fn exec_workload(l: &Launch<'_>) -> i32 {
     {
         error!("cwd {}: {}", Bytes(cwd.to_bytes()), ErrnoText(e));
         return exit::SETUP;
+    }
+    // A launcher sets the sandbox up from outside now; the privileges stay for after, so a
+    // seccomp policy need not allow the read.
+    #[cfg(feature = "namespaces")]
+    if let Some(fd) = s.block_fd
+        && let Err(status) = crate::launcher::await_release(fd)
+    {
+        return status;
     }
     // Privileges go last: the steps above may need them.
     if crate::security::apply(p, l.landlock).is_err() {
@@ -111,7 +122,8 @@ pub fn exec_workload(l: &Launch<'_>) -> i32 {
 }
 
 /// Closes every inherited descriptor from 3 up, except the socket-activation ones systemd
-/// passed (`LISTEN_FDS`, when `LISTEN_PID` names keel). `--keep-fds` keeps them all.
+/// passed (`LISTEN_FDS`, when `LISTEN_PID` names keel), and `--block-fd` until its read
+/// (it is close-on-exec). `--keep-fds` keeps them all.
 fn close_inherited_fds(s: &Settings, env: sys::StrArray, activated: bool) {
     if s.keep_fds {
         return;
@@ -124,7 +136,11 @@ fn close_inherited_fds(s: &Settings, env: sys::StrArray, activated: bool) {
         0
     };
     let first = listen_fds.saturating_add(3);
-    if let Err(e) = sys::close_from(first) {
+    #[cfg(feature = "namespaces")]
+    let closed = sys::close_from_except(first, s.block_fd);
+    #[cfg(not(feature = "namespaces"))]
+    let closed = sys::close_from(first);
+    if let Err(e) = closed {
         say!(log::WARN, "close_range from fd {}: {}", first, ErrnoText(e));
     }
 }

@@ -55,7 +55,13 @@ pub fn run(launch: &Launch<'_>, own: Pid) -> i32 {
     };
     // Also from this side, so a signal forwarded to the group cannot race the child's setpgid.
     let _ = rustix::process::setpgid(Some(child), Some(child));
-    // keel holds nothing open and keeps no directory busy (it would block an unmount).
+    #[cfg(feature = "namespaces")]
+    crate::launcher::started(s, launch.relay, child);
+    // keel holds nothing open (but a launcher's status descriptor) and keeps no directory
+    // busy (it would block an unmount).
+    #[cfg(feature = "namespaces")]
+    let _ = sys::close_from_except(3, s.status_fd);
+    #[cfg(not(feature = "namespaces"))]
     let _ = sys::close_from(3);
     let _ = rustix::process::chdir(c"/");
     if let Some(name) = s.program.get(0) {
@@ -199,6 +205,10 @@ impl Supervisor<'_> {
     /// The main child's status as a shell reports it: the exit code, or 128+N for signal N.
     /// (The relay stays quiet: the inner keel has said it about the workload.)
     fn report(&self, status: WaitStatus) -> i32 {
+        #[cfg(feature = "namespaces")]
+        if let (Some(fd), false) = (self.s.status_fd, self.relay) {
+            crate::launcher::report_ended(fd, status);
+        }
         let level = if self.relay { log::DEBUG } else { log::INFO };
         if let Some(sig) = status.terminating_signal() {
             say!(

@@ -47,6 +47,12 @@ pub struct SupervisionTable {
     pub parent_death_signal: Option<Spanned<String>>,
     /// Re-execute keel from a sealed copy of itself first (CVE-2019-5736) [when keel is PID 1].
     pub seal_exe: Option<bool>,
+    /// A launcher's descriptor, 3 or above, that keel writes JSON lines to: {"child-pid", "<kind>-namespace"...} once the program started, {"exit-code"} (and "signal") when it ended; like bwrap --json-status-fd (keel --status-fd) [none].
+    #[schemars(with = "Option<u32>")]
+    pub status_fd: Option<Spanned<u32>>,
+    /// A launcher's descriptor, 3 or above, that keel reads one byte (or EOF) from after setting up, before it execs the program; like bwrap --block-fd (keel --block-fd) [none].
+    #[schemars(with = "Option<u32>")]
+    pub block_fd: Option<Spanned<u32>>,
 }
 
 /// The supervision settings, and the rewrite pairs their `SignalRewrites` borrows.
@@ -106,6 +112,8 @@ impl SupervisionTable {
                 .map(|signal| parse_signal(source, signal))
                 .transpose()?,
             seal_exe: self.seal_exe,
+            status_fd: launcher_fd(source, "status_fd", self.status_fd.as_ref())?,
+            block_fd: launcher_fd(source, "block_fd", self.block_fd.as_ref())?,
         };
         Ok(CompiledSupervision {
             rewrite,
@@ -128,6 +136,7 @@ impl SupervisionTable {
                 "warn_on_reap",
                 self.warn_on_reap.as_ref().map(Spanned::span),
             ),
+            ("status_fd", self.status_fd.as_ref().map(Spanned::span)),
         ];
         match spans.into_iter().find_map(|(name, span)| Some((name, span?))) {
             Some((name, span)) => Err(source.error(
@@ -162,7 +171,24 @@ impl SupervisionTable {
                 .parent_death_signal
                 .map(|signal| unspanned(signal_text(signal))),
             seal_exe: supervision.seal_exe,
+            status_fd: supervision.status_fd.map(unspanned),
+            block_fd: supervision.block_fd.map(unspanned),
         }
+    }
+}
+
+/// `status_fd` or `block_fd`: 3 or above, since 0-2 are the program's standard streams.
+fn launcher_fd(
+    source: &Source,
+    name: &str,
+    fd: Option<&Spanned<u32>>,
+) -> Result<Option<u32>, String> {
+    match fd {
+        Some(fd) if !(3..=0x7fff_ffff).contains(fd.get_ref()) => Err(source.error(
+            fd.span(),
+            format!("{name} must be 3 or above: 0-2 are the program's stdin, stdout and stderr"),
+        )),
+        fd => Ok(fd.map(|fd| *fd.get_ref())),
     }
 }
 

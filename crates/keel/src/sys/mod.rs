@@ -26,6 +26,8 @@ pub use arch::exit_group;
 pub use arrays::{PtrList, StrArray};
 pub use clock::monotonic_ms;
 pub use descriptors::{close_from, dup_onto, stdio};
+#[cfg(feature = "namespaces")]
+pub use descriptors::{close_from_except, launcher_fd};
 #[cfg(feature = "landlock")]
 pub use landlock::{
     LandlockRule, landlock_abi, landlock_add_rule, landlock_create_ruleset, landlock_restrict_self,
