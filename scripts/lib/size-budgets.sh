@@ -3,6 +3,7 @@
 # so this is a check, not a timed test. Each change that shrinks keel lowers its budget to
 # the new size; issue 12's goals are 49152 (full) and 16384 (minimal).
 # shellcheck shell=bash
-# +5376: the launcher interface (--status-fd, --block-fd; issue 14 part 4), under namespaces.
-FULL_BUDGET=98832
+# +5376: the launcher interface (--status-fd, --block-fd; issue 14 part 4), under namespaces;
+# +3912: subordinate id ranges through newuidmap/newgidmap (issue 14 part 2), under namespaces.
+FULL_BUDGET=102744
 MINIMAL_BUDGET=35784

@@ -35,6 +35,8 @@ mod process;
 mod seal;
 mod security;
 mod signal;
+#[cfg(feature = "namespaces")]
+mod subids;
 mod supervise;
 #[allow(unsafe_code)]
 mod sys;

@@ -21,7 +21,7 @@
 
 use crate::cli::{Settings, exit};
 use crate::log::{Bytes, ErrnoText, error};
-use crate::sys;
+use crate::{subids, sys};
 use core::ffi::CStr;
 use keel_wire::{self as wire, NamespaceSet};
 use rustix::fd::OwnedFd;
@@ -161,6 +161,7 @@ fn inside(n: &wire::Namespaces<'_>) -> Result<(), i32> {
 }
 
 /// `/proc/CHILD/uid_map` and `gid_map`; with no map configured, keel's own ids become root.
+/// An unprivileged keel maps subordinate ranges through shadow's helpers (see `subids`).
 fn write_id_maps(n: &wire::Namespaces<'_>, child: Pid) -> Result<(), ()> {
     let pid = child.as_raw_nonzero().get();
     if n.setgroups_deny {
@@ -168,10 +169,16 @@ fn write_id_maps(n: &wire::Namespaces<'_>, child: Pid) -> Result<(), ()> {
     }
     let own_uid = rustix::process::geteuid().as_raw();
     let own_gid = rustix::process::getegid().as_raw();
-    for (file, maps, own) in [
-        ("uid_map", &n.uid_map, own_uid),
-        ("gid_map", &n.gid_map, own_gid),
+    for (file, kind, maps, own) in [
+        ("uid_map", &subids::UID, &n.uid_map, own_uid),
+        ("gid_map", &subids::GID, &n.gid_map, own_gid),
     ] {
+        // Unprivileged, with more than its own id: through newuidmap or newgidmap.
+        if subids::needed(kind, maps, own) {
+            let user = rustix::process::getuid().as_raw();
+            subids::write(kind, pid, maps, own, user)?;
+            continue;
+        }
         let mut text: heapless::Vec<u8, 4096> = heapless::Vec::new();
         if maps.is_empty() {
             let _ = uwrite!(text, "0 {} 1\n", own);

@@ -40,6 +40,8 @@ pub use namespaces::loopback_up;
 pub use namespaces::unshare;
 #[cfg(feature = "namespaces")]
 pub use processes::clone;
+#[cfg(feature = "namespaces")]
+pub use processes::execve_words;
 #[cfg(feature = "seal")]
 pub use processes::execveat;
 pub use processes::{execve, fork};

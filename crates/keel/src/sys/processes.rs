@@ -38,6 +38,26 @@ pub fn execve(path: &CStr, argv: *const *const u8, envp: *const *const u8) -> Er
     result(ret).err().unwrap_or(Errno::INVAL)
 }
 
+/// `execve(path, argv, {NULL})` with argv the NUL-terminated words of `words` (at most
+/// 1024) and an empty environment: for a helper keel runs, such as newuidmap.
+#[cfg(feature = "namespaces")]
+pub fn execve_words(path: &CStr, words: &[u8]) -> Errno {
+    let mut argv = [core::ptr::null::<u8>(); 1025];
+    let mut start = 0;
+    let ends = words.iter().enumerate().filter(|(_, c)| **c == 0);
+    for (n, (at, _)) in ends.enumerate() {
+        // The last slot stays NULL.
+        let Some(slot) = argv.get_mut(n).filter(|_| n < 1024) else {
+            return Errno::TOOBIG;
+        };
+        *slot = words[start..].as_ptr();
+        start = at + 1;
+    }
+    let envp = [core::ptr::null::<u8>()];
+    // `argv` points into `words`, which outlives the call; the slot after the last is NULL.
+    execve(path, argv.as_ptr(), envp.as_ptr())
+}
+
 #[cfg(feature = "seal")]
 /// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`: runs the file `fd` refers to (keel's sealed
 /// copy). Returns only on failure.
