@@ -12,6 +12,7 @@ use serde_json::Value;
 /// keel's `--help` text, the same bytes a full keel prints.
 const KEEL_USAGE: &str = concat!(
     include_str!("../../keel/src/usage.txt"),
+    include_str!("../../keel/src/usage-seal.txt"),
     include_str!("../../keel/src/usage-launcher.txt"),
     include_str!("../../keel/src/usage-end.txt"),
     include_str!("../../keel/src/usage-launcher-end.txt")

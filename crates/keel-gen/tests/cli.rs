@@ -567,8 +567,8 @@ fn man_writes_pages_that_render_with_their_options() {
         }
     }
     // Every line of keel's --help is in keel(1): the page is made from the same text (a
-    // full keel's, in four files).
-    let usage: String = ["", "-launcher", "-end", "-launcher-end"]
+    // full keel's, in five files).
+    let usage: String = ["", "-seal", "-launcher", "-end", "-launcher-end"]
         .map(|part| {
             let path = format!("{}/../keel/src/usage{part}.txt", env!("CARGO_MANIFEST_DIR"));
             fs::read_to_string(path).unwrap()

@@ -53,6 +53,7 @@ pub struct Settings {
     /// The workload's environment changes and working directory, from a config.
     pub process: wire::Process<'static>,
     /// Re-execute keel from a sealed copy first; None: when keel is PID 1.
+    #[cfg(feature = "seal")]
     pub seal_exe: Option<bool>,
     pub cgroup: Option<wire::Cgroup<'static>>,
     pub namespaces: Option<wire::Namespaces<'static>>,
@@ -70,16 +71,21 @@ pub struct Settings {
 pub type Parsed = Result<Settings, i32>;
 
 /// The `--help` text; keel-gen renders the same files as keel(1), so the two cannot drift.
-/// The launcher's options and status lines are there only in a keel that has them.
-#[cfg(not(feature = "namespaces"))]
-const USAGE: &str = concat!(include_str!("usage.txt"), include_str!("usage-end.txt"));
-#[cfg(feature = "namespaces")]
-const USAGE: &str = concat!(
-    include_str!("usage.txt"),
-    include_str!("usage-launcher.txt"),
-    include_str!("usage-end.txt"),
-    include_str!("usage-launcher-end.txt")
-);
+/// The options of an optional part, and the launcher's status lines, are there only in a
+/// keel that has the part.
+macro_rules! usage {
+    ($($part:literal),*) => {
+        concat!($(include_str!(concat!("usage", $part, ".txt"))),*)
+    };
+}
+#[cfg(all(feature = "seal", feature = "namespaces"))]
+const USAGE: &str = usage!("", "-seal", "-launcher", "-end", "-launcher-end");
+#[cfg(all(feature = "seal", not(feature = "namespaces")))]
+const USAGE: &str = usage!("", "-seal", "-end");
+#[cfg(all(not(feature = "seal"), feature = "namespaces"))]
+const USAGE: &str = usage!("", "-launcher", "-end", "-launcher-end");
+#[cfg(not(any(feature = "seal", feature = "namespaces")))]
+const USAGE: &str = usage!("", "-end");
 
 const LICENCE: &str = "\
 keel is distributed under the MIT License:
@@ -122,6 +128,7 @@ impl Settings {
             rewrite: [None; wire::MAX_SIGNAL as usize + 1],
             keep_fds: false,
             process: wire::Process::default(),
+            #[cfg(feature = "seal")]
             seal_exe: None,
             cgroup: None,
             namespaces: None,
@@ -179,7 +186,9 @@ pub fn parse(args: StrArray, env: StrArray) -> Parsed {
                 b"exec" => set(&mut s.mode, Some(Mode::Exec)),
                 b"machine" => set(&mut s.mode, Some(Mode::Machine)),
                 b"keep-fds" => set(&mut s.keep_fds, true),
+                #[cfg(feature = "seal")]
                 b"seal" => set(&mut s.seal_exe, Some(true)),
+                #[cfg(feature = "seal")]
                 b"no-seal" => set(&mut s.seal_exe, Some(false)),
                 b"config" => value(inline_from).map(|v| s.config = Some(v)).is_some(),
                 b"grace" => value(inline_from)

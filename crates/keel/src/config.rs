@@ -152,7 +152,10 @@ fn apply(s: &mut Settings, c: &wire::Config<'static>) {
     s.namespaces = c.namespaces;
     s.mounts = c.mounts;
     s.landlock = c.landlock;
-    s.seal_exe = s.seal_exe.or(v.seal_exe);
+    #[cfg(feature = "seal")]
+    {
+        s.seal_exe = s.seal_exe.or(v.seal_exe);
+    }
 
     if s.mode.is_none() {
         s.mode = v.mode.map(|m| match m {
