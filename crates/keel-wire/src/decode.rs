@@ -20,8 +20,11 @@ use crate::config::{
     User,
 };
 use crate::crc::crc32c;
+use crate::entries::{
+    Entries, Entry, bool, byte, fixed, flag, require, signal, skip_unknown, word,
+};
 use crate::features::Features;
-use crate::frame::{ENTRY_HEADER_LEN, HEADER_LEN, MAGIC, MAX_LEN, OPTIONAL, VERSION};
+use crate::frame::{HEADER_LEN, MAGIC, MAX_LEN, VERSION};
 use crate::id;
 use crate::limits::{
     HOST_NAME_MAX, MAX_ARGS, MAX_CONTROLLERS, MAX_DELEGATES, MAX_ENV, MAX_GIDS, MAX_ID_MAPS,
@@ -122,12 +125,6 @@ fn section_part(id: u8) -> Option<Features> {
     }
 }
 
-/// Ok when keel was `built` with `part`; else the error, at the start of the entry whose
-/// payload `at` is on.
-fn require(built: Features, part: Features, at: &mut usize) -> Check {
-    built.require(part).inspect_err(|_| *at -= ENTRY_HEADER_LEN)
-}
-
 /// Checks the header and returns the body it describes.
 fn body<'a>(bytes: &'a [u8], at: &mut usize) -> Check<&'a [u8]> {
     let (words, _) = bytes.as_chunks::<4>();
@@ -161,107 +158,6 @@ fn body<'a>(bytes: &'a [u8], at: &mut usize) -> Check<&'a [u8]> {
         return Err("checksum mismatch");
     }
     Ok(body)
-}
-
-/// A section or a field: see "Entries" in the module docs.
-struct Entry<'a> {
-    id: u8,
-    /// Offset of the payload in the config.
-    offset: usize,
-    payload: &'a [u8],
-}
-
-/// The entries of a body or of a section payload, checking their framing and id order.
-struct Entries<'a> {
-    rest: &'a [u8],
-    offset: usize,
-    /// Smallest id the next entry may have (ids strictly increase).
-    next_id: u16,
-}
-
-impl<'a> Entries<'a> {
-    /// The next entry, with `at` on its payload.
-    fn next(&mut self, at: &mut usize) -> Check<Option<Entry<'a>>> {
-        *at = self.offset;
-        let [id, len_lo, len_hi, rest @ ..] = self.rest else {
-            return match self.rest {
-                [] => Ok(None),
-                _ => Err("truncated entry"),
-            };
-        };
-        if u16::from(*id) < self.next_id {
-            return Err("id repeated or out of order");
-        }
-        let len = usize::from(u16::from_le_bytes([*len_lo, *len_hi]));
-        let Some((payload, rest)) = rest.split_at_checked(len) else {
-            *at += 1; // the length
-            return Err("entry overruns its section");
-        };
-        *at += ENTRY_HEADER_LEN;
-        let entry = Entry {
-            id: *id,
-            offset: *at,
-            payload,
-        };
-        self.rest = rest;
-        self.offset = *at + len;
-        self.next_id = u16::from(*id) + 1;
-        Ok(Some(entry))
-    }
-}
-
-impl<'a> Entry<'a> {
-    /// The entries inside this one.
-    fn fields(&self) -> Entries<'a> {
-        Entries {
-            rest: self.payload,
-            offset: self.offset,
-            next_id: 0,
-        }
-    }
-}
-
-/// Skips an unknown entry if it is optional; refuses it if it is required.
-fn skip_unknown(id: u8, at: &mut usize) -> Check {
-    if id & OPTIONAL != 0 {
-        return Ok(());
-    }
-    *at -= ENTRY_HEADER_LEN;
-    Err("unknown required id: needs a newer keel")
-}
-
-fn byte(payload: &[u8]) -> Check<u8> {
-    match payload {
-        [byte] => Ok(*byte),
-        _ => Err("expected 1 byte"),
-    }
-}
-
-fn flag(payload: &[u8]) -> Check<bool> {
-    match payload {
-        [] => Ok(true),
-        _ => Err("flag must be empty"),
-    }
-}
-
-fn bool(payload: &[u8]) -> Check<bool> {
-    match byte(payload)? {
-        0 => Ok(false),
-        1 => Ok(true),
-        _ => Err("bool must be 0 or 1"),
-    }
-}
-
-fn word(payload: &[u8]) -> Check<u32> {
-    let word = payload.try_into().map_err(|_| "expected 4 bytes")?;
-    Ok(u32::from_le_bytes(word))
-}
-
-fn signal(payload: &[u8]) -> Check<u8> {
-    match byte(payload)? {
-        signal @ 1..=MAX_SIGNAL => Ok(signal),
-        _ => Err("signal must be 1..=64"),
-    }
 }
 
 /// A list field as data: how many records it may hold, how they are framed and what their
@@ -696,28 +592,6 @@ fn id_maps<'a>(payload: &'a [u8], at: &mut usize) -> Check<IdMaps<'a>> {
     )
 }
 
-/// A list of `N`-byte records (`framing` says so when the payload is not whole records),
-/// each passed to `check` with its index, `at` on it.
-fn fixed<'a, T, const N: usize>(
-    payload: &'a [u8],
-    at: &mut usize,
-    framing: &'static str,
-    mut check: impl FnMut(usize, &[u8; N]) -> Check,
-) -> Check<List<'a, T>> {
-    let (records, []) = payload.as_chunks::<N>() else {
-        return Err(framing);
-    };
-    for (index, record) in records.iter().enumerate() {
-        check(index, record)?;
-        *at += N;
-    }
-    Ok(List {
-        bytes: payload,
-        len: records.len(),
-        record: PhantomData,
-    })
-}
-
 /// Seconds (i64) and nanoseconds (u32), below 10⁹.
 fn time_offset(payload: &[u8], at: &mut usize) -> Check<(i64, u32)> {
     let offset = payload.split_first_chunk::<8>().and_then(|(secs, nanos)| {
@@ -1023,7 +897,8 @@ pub(crate) fn service<'a>(
         return Err("service name lacks its NUL");
     };
     let valid = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-');
-    if !(1..=SERVICE_NAME_MAX).contains(&name.count_bytes()) || !name.to_bytes().iter().all(valid) {
+    let len = name.count_bytes();
+    if len == 0 || len > SERVICE_NAME_MAX || !name.to_bytes().iter().all(valid) {
         return Err("service name must be 1 to 32 of A-Z a-z 0-9 . _ -");
     }
     *at += name.count_bytes() + 1;

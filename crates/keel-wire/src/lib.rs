@@ -318,6 +318,7 @@ mod config;
 mod crc;
 mod decode;
 mod encode;
+mod entries;
 mod features;
 mod frame;
 mod id;

@@ -24,7 +24,10 @@ pub fn signal_rest(own: i32, group: i32, sig: i32) -> usize {
     }
     match walk(own, sig) {
         Some(n) => n,
-        None if group > 0 => usize::from(sys::kill(-group, sig).is_ok()),
+        // 0 only comes with services and no main child (a keel without them never has it).
+        None if !cfg!(feature = "services") || group > 0 => {
+            usize::from(sys::kill(-group, sig).is_ok())
+        }
         None => 0,
     }
 }

@@ -70,24 +70,29 @@ pub fn exec_workload(l: &Launch<'_>) -> i32 {
     let activated = listen_pid == Some(keel_pid);
     close_inherited_fds(s, env, activated);
     let rewrite_listen_pid = activated && own != keel;
-    let listen = rewrite_listen_pid.then(|| listen_pid_entry(own)).flatten();
+    let listen = rewrite_listen_pid.then_some((&b"LISTEN_PID"[..], || listen_pid_entry(own)));
     exec_process(l, &s.process, s.program, listen)
 }
 
 /// Runs a service, in the child keel forked for it: as the workload, with its own process
-/// settings and `extra` (its `NOTIFY_SOCKET`) in its environment. keel's descriptors are
-/// all close-on-exec by then. Returns only on failure.
+/// settings and `extra` (its `NOTIFY_SOCKET`, named and as the entry) in its environment.
+/// keel's descriptors are all close-on-exec by then. Returns only on failure.
 #[cfg(feature = "services")]
 pub fn exec_service(
     l: &Launch<'_>,
     p: &wire::Process<'static>,
     program: sys::StrArray,
-    extra: Option<&'static CStr>,
+    extra: Option<(&'static [u8], &'static CStr)>,
 ) -> i32 {
     if enter(l).is_err() {
         return exit::SETUP;
     }
-    exec_process(l, p, program, extra)
+    exec_process(
+        l,
+        p,
+        program,
+        extra.map(|(key, entry)| (key, move || Some(entry))),
+    )
 }
 
 /// The workload's cgroup, then the caller's signal state back.
@@ -103,13 +108,14 @@ fn enter(l: &Launch<'_>) -> Result<(), ()> {
     Ok(())
 }
 
-/// The working directory, the privileges, the environment (with `extra`, which replaces an
-/// inherited entry of its name), then the exec of `program`.
+/// The working directory, the privileges, the environment (with `extra`: a variable's name
+/// and what makes its entry, which replaces an inherited one of that name), then the exec
+/// of `program`.
 fn exec_process(
     l: &Launch<'_>,
     p: &wire::Process<'static>,
     program: sys::StrArray,
-    extra: Option<&'static CStr>,
+    extra: Option<(&'static [u8], impl FnOnce() -> Option<&'static CStr>)>,
 ) -> i32 {
     let env = l.env;
     if let Some(cwd) = p.cwd
@@ -126,7 +132,10 @@ fn exec_process(
         return exec::exec(program, env.as_ptr(), lookup(env, b"PATH"));
     }
     let mut envp = sys::PtrList::<MAX_ENV>::new();
-    let extra_key = extra.map(name);
+    let (extra_key, extra) = match extra {
+        Some((key, entry)) => (Some(key), entry()),
+        None => (None, None),
+    };
     let replaced = |entry: &CStr| {
         let key = name(entry);
         p.env_unset.iter().any(|unset| unset.to_bytes() == key)

@@ -96,7 +96,9 @@ fn child(
             return crate::cli::exit::SETUP;
         }
     }
-    let extra = notify.and_then(|(name, len)| notify_entry(&name[..len]));
+    let extra = notify
+        .and_then(|(name, len)| notify_entry(&name[..len]))
+        .map(|entry| (&b"NOTIFY_SOCKET"[..], entry));
     let Some(argv) = ARGV.take() else {
         return crate::cli::exit::SETUP;
     };
@@ -129,7 +131,7 @@ pub fn read_ready(channel: &OwnedFd, ready: Ready) -> Result<bool, ()> {
                 let data = &buf[..n];
                 let said = match ready {
                     Ready::Notify => data.split(|&c| c == b'\n').any(|line| line == b"READY=1"),
-                    _ => data.contains(&b'\n'),
+                    _ => has_newline(data),
                 };
                 if said {
                     return Ok(true);
@@ -139,4 +141,14 @@ pub fn read_ready(channel: &OwnedFd, ready: Ready) -> Result<bool, ()> {
             Err(_) => return Ok(false),
         }
     }
+}
+
+/// A plain loop: `contains` would link memchr's word-at-a-time code into keel.
+fn has_newline(data: &[u8]) -> bool {
+    for &c in data {
+        if c == b'\n' {
+            return true;
+        }
+    }
+    false
 }
