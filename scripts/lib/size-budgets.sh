@@ -3,6 +3,6 @@
 # so this is a check, not a timed test. Each change that shrinks keel lowers its budget to
 # the new size; issue 12's goals are 49152 (full) and 16384 (minimal).
 # shellcheck shell=bash
-# +10288 bytes: services ([[service]]: readiness, restarts, ordered stop; the services feature).
-FULL_BUDGET=103744
+# +10464 bytes: services ([[service]]: readiness, restarts, ordered stop; the services feature).
+FULL_BUDGET=103920
 MINIMAL_BUDGET=35784

@@ -527,6 +527,10 @@ fn errors_point_at_line_and_column() {
             "5:15: restart_max is shorter than restart_delay: the delay doubles up to restart_max",
         ),
         (
+            "[supervision]\nmode = \"exec\"\n[[service]]\nname = \"a\"\nargs = [\"x\"]\n",
+            "3:1: [[service]] needs keel to supervise, but mode = \"exec\" replaces keel with the program: remove the services or the mode",
+        ),
+        (
             "[[service]]\nname = \"a\"\n",
             "1:1: service \"a\" has no args: name its program, as in args = [\"/usr/bin/redis-server\"]",
         ),

@@ -407,12 +407,15 @@ impl Supervisor<'_> {
     /// has exited (or, without one, once keel is told to stop).
     fn advance_services(&mut self) {
         let stop = self.main_ended();
-        if let Some((services, launch)) = &mut self.services {
-            let now = sys::monotonic_ms();
-            if stop {
-                services.stop(launch, now);
-            }
-            services.advance(launch, now);
+        let Some((services, launch)) = &mut self.services else {
+            return;
+        };
+        let now = sys::monotonic_ms();
+        if stop {
+            services.stop();
+        }
+        if let Some(code) = services.advance(launch, now) {
+            self.critical_ended(code);
         }
     }
 
@@ -433,9 +436,15 @@ impl Supervisor<'_> {
         let Some(ended) = services.exited(pid, status, sys::monotonic_ms()) else {
             return false;
         };
-        if let Some(code) = ended
-            && self.critical_status.is_none()
-        {
+        if let Some(code) = ended {
+            self.critical_ended(code);
+        }
+        true
+    }
+
+    /// A critical service stopped for good with `code`: keel stops, and exits with it.
+    fn critical_ended(&mut self, code: i32) {
+        if self.critical_status.is_none() {
             say!(
                 log::INFO,
                 "critical service ended (status {}): stopping",
@@ -444,7 +453,6 @@ impl Supervisor<'_> {
             self.critical_status = Some(code);
             self.request_stop();
         }
-        true
     }
 
     /// Stops the main child as keel's stop signal would (SIGTERM and the grace clock), and

@@ -371,7 +371,10 @@ fn a_config_needing_a_part_this_keel_lacks_is_refused_at_its_offset() {
         ),
         ("landlock", "[landlock]\nhandled_fs = [\"all\"]\n"),
         ("seal", "[supervision]\nseal_exe = true\n"),
-        ("services", "[[service]]\nname = \"db\"\nargs = [\"/bin/true\"]\n"),
+        (
+            "services",
+            "[[service]]\nname = \"db\"\nargs = [\"/bin/true\"]\n",
+        ),
     ];
     let built = keel_gen::elf::features(&std::fs::read(KEEL).expect("read keel")).expect("record");
     let mut refused = 0;

@@ -371,14 +371,17 @@ fn redis_server_reports_ready_over_sd_notify_and_answers_ping() {
 
 #[test]
 fn services_are_refused_in_exec_mode_where_nothing_supervises_them() {
-    // (A keel built without the feature refuses the section itself: keel-wire's tests.)
+    // keel-gen refuses mode = "exec" with services; the command line can still ask for it.
+    // (A keel built without the feature refuses the section itself: config.rs.)
     let dir = Scratch::new("svc-exec");
-    let toml = "[supervision]\nmode = \"exec\"\n".to_owned() + &service("a", "true", "");
-    let out = run(&mut keel(&dir, &toml, &["true"]));
+    let marker = dir.path("ran");
+    let toml = service("a", &format!("touch {}", marker.display()), "");
+    let out = run(&mut keel(&dir, &toml, &["--exec", "true"]));
     assert_eq!(status(&out), 2, "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("services need keel to supervise"),
         "{}",
         text(&out.stderr)
     );
+    assert!(!marker.exists(), "the service ran");
 }

@@ -120,6 +120,14 @@ impl Document {
             .map(|landlock| landlock.get_ref().compile(source, landlock.span()))
             .transpose()?;
         if let Some(services) = &self.service {
+            if let Some(first) = services.first()
+                && compiled.supervision.config().mode == Some(keel_wire::Mode::Exec)
+            {
+                return Err(source.error(
+                    first.span(),
+                    "[[service]] needs keel to supervise, but mode = \"exec\" replaces keel with the program: remove the services or the mode",
+                ));
+            }
             compiled.services = services::compile(source, services)?;
         }
         Ok(compiled)

@@ -97,17 +97,22 @@ impl Services {
 
     /// Does what is due at `now`: starts the services whose after are ready and those whose
     /// back-off is over, fails those not ready in time; when stopping, moves the stop on.
-    pub fn advance(&mut self, l: &Launch<'_>, now: u64) {
+    /// Returns the status of a critical service whose start failed for good.
+    pub fn advance(&mut self, l: &Launch<'_>, now: u64) -> Option<i32> {
         if self.stopping {
-            return self.advance_stop(now);
+            self.advance_stop(now);
+            return None;
         }
+        let mut critical = None;
         for i in 0..self.slots.len() {
             let due = self.slots[i]
                 .deadline
                 .is_some_and(|deadline| deadline <= now);
             match self.slots[i].state {
-                State::Waiting if self.after_ready(i) => self.start(l, i, now),
-                State::BackOff if due => self.start(l, i, now),
+                State::Waiting if self.after_ready(i) => {
+                    critical = critical.or(self.start(l, i, now));
+                }
+                State::BackOff if due => critical = critical.or(self.start(l, i, now)),
                 State::Starting if due => {
                     let slot = &mut self.slots[i];
                     say!(
@@ -124,6 +129,7 @@ impl Services {
                 _ => {}
             }
         }
+        critical
     }
 
     fn after_ready(&self, i: usize) -> bool {
@@ -135,7 +141,8 @@ impl Services {
         })
     }
 
-    fn start(&mut self, l: &Launch<'_>, i: usize, now: u64) {
+    /// Starts service `i`; a start that fails is a failed run, whose restart policy applies.
+    fn start(&mut self, l: &Launch<'_>, i: usize, now: u64) -> Option<i32> {
         let slot = &mut self.slots[i];
         let name = Bytes(slot.service.name.to_bytes());
         slot.started_ms = now;
@@ -154,11 +161,12 @@ impl Services {
                 if slot.service.ready == Ready::Started {
                     self.became_ready(i);
                 }
+                None
             }
-            // Said by `start`; a start that cannot even fork counts as a failed run.
+            // Said by `start`.
             Err(()) => {
                 slot.failed_start = true;
-                let _ = self.ended(i, 1, now);
+                self.ended(i, 1, now)
             }
         }
     }
@@ -259,11 +267,8 @@ impl Services {
     }
 
     /// Starts the ordered stop: nothing starts any more.
-    pub fn stop(&mut self, l: &Launch<'_>, now: u64) {
-        if !self.stopping {
-            self.stopping = true;
-            self.advance(l, now);
-        }
+    pub fn stop(&mut self) {
+        self.stopping = true;
     }
 
     /// Stops the last running service, in start order, that is not stopped yet; services
