@@ -587,7 +587,12 @@ fn document() -> impl Strategy<Value = String> {
                     process.extend(security);
                     document.insert("process".into(), Value::Table(process));
                 }
-                if let Some(supervision) = supervision {
+                if let Some(mut supervision) = supervision {
+                    // Services need keel to supervise them: no exec mode beside them.
+                    let exec = Some(&Value::String("exec".into()));
+                    if services.is_some() && supervision.get("mode") == exec {
+                        supervision.remove("mode");
+                    }
                     document.insert("supervision".into(), Value::Table(supervision));
                 }
                 if let Some(cgroup) = cgroup {
