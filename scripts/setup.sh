@@ -9,9 +9,10 @@ set -euo pipefail
 # terminal driver; libseccomp-dev is the seccomp compiler's second oracle (keel-gen's tests).
 # groff-base renders the man pages keel-gen man writes (keel-gen's tests, scripts/package-test.sh).
 # uidmap's newuidmap and newgidmap map subordinate id ranges for an unprivileged keel
-# (crates/keel/tests/subids.rs).
+# (crates/keel/tests/subids.rs); redis-server (with redis-cli) is the real sd_notify daemon
+# keel starts as a service (crates/keel/tests/services.rs).
 packages=(qemu-system-x86 busybox-static cpio lz4 zstd util-linux procps file python3 runc crun
-    docker.io podman libseccomp-dev pkg-config groff-base man-db uidmap)
+    docker.io podman libseccomp-dev pkg-config groff-base man-db uidmap redis-server)
 if [[ ${1:-} == --bench ]]; then
     packages+=(tini dumb-init catatonit bubblewrap hyperfine strace)
 fi

@@ -60,7 +60,7 @@ step "the minimal keel (--no-default-features), and each optional part alone"
 file target/minimal/release/keel | grep -q "statically linked" ||
     { echo "test: the minimal keel is not static" >&2; exit 1; }
 parts=0
-for part in cgroup namespaces mounts classic-mounts security seccomp landlock seal; do
+for part in cgroup namespaces mounts classic-mounts security seccomp landlock seal services; do
     "${MINIMAL[@]}" clippy --quiet --release -p keel --no-default-features --features "$part" -- -D warnings
     parts=$((parts + 1))
 done

@@ -15,20 +15,25 @@ use crate::check::{
 };
 use crate::config::{
     Capabilities, Cgroup, Config, ExitCodes, IdMap, IdMaps, Landlock, LandlockPath, LandlockPort,
-    Mode, Mount, MountKind, MountList, Mounts, NamespaceSet, Namespaces, Process, Rlimit, Rlimits,
-    SeccompFilter, SignalRewrites, Strings, Supervision, Upper, User,
+    Mode, Mount, MountKind, MountList, Mounts, NamespaceSet, Namespaces, Process, Ready, Restart,
+    Rlimit, Rlimits, SeccompFilter, Service, Services, SignalRewrites, Strings, Supervision, Upper,
+    User,
 };
 use crate::crc::crc32c;
+use crate::entries::{
+    Entries, Entry, bool, byte, fixed, flag, require, signal, skip_unknown, word,
+};
 use crate::features::Features;
-use crate::frame::{ENTRY_HEADER_LEN, HEADER_LEN, MAGIC, MAX_LEN, OPTIONAL, VERSION};
+use crate::frame::{HEADER_LEN, MAGIC, MAX_LEN, VERSION};
 use crate::id;
 use crate::limits::{
     HOST_NAME_MAX, MAX_ARGS, MAX_CONTROLLERS, MAX_DELEGATES, MAX_ENV, MAX_GIDS, MAX_ID_MAPS,
     MAX_LANDLOCK_RULES, MAX_LIMITS, MAX_LOWER_LAYERS, MAX_MOUNT_PATHS, MAX_MOUNTS, MAX_RLIMITS,
-    MAX_SECCOMP_INSTRUCTIONS, MAX_SIGNAL, OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN,
+    MAX_SECCOMP_INSTRUCTIONS, MAX_SERVICES, MAX_SIGNAL, OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN,
+    SERVICE_NAME_MAX,
 };
 use crate::list::{List, Record};
-use crate::record::{LANDLOCK_PORT_LEN, MOUNT_HEAD_LEN, delegate_head_len};
+use crate::record::{LANDLOCK_PORT_LEN, MOUNT_HEAD_LEN, SERVICE_HEAD_LEN, delegate_head_len};
 
 /// Why a config was refused: the byte offset where the problem is, and what was expected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +106,7 @@ fn decode_into<'a>(
                 self::mounts(&section, at, mounts, built)?
             }
             id::LANDLOCK => landlock(&section, at, config.landlock.insert(Landlock::default()))?,
+            id::SERVICES => services(&section, at, &mut config.services, built)?,
             _ => skip_unknown(section.id, at)?,
         }
     }
@@ -114,14 +120,9 @@ fn section_part(id: u8) -> Option<Features> {
         id::NAMESPACES => Some(Features::NAMESPACES),
         id::MOUNTS => Some(Features::MOUNTS),
         id::LANDLOCK => Some(Features::LANDLOCK),
+        id::SERVICES => Some(Features::SERVICES),
         _ => None,
     }
-}
-
-/// Ok when keel was `built` with `part`; else the error, at the start of the entry whose
-/// payload `at` is on.
-fn require(built: Features, part: Features, at: &mut usize) -> Check {
-    built.require(part).inspect_err(|_| *at -= ENTRY_HEADER_LEN)
 }
 
 /// Checks the header and returns the body it describes.
@@ -157,107 +158,6 @@ fn body<'a>(bytes: &'a [u8], at: &mut usize) -> Check<&'a [u8]> {
         return Err("checksum mismatch");
     }
     Ok(body)
-}
-
-/// A section or a field: see "Entries" in the module docs.
-struct Entry<'a> {
-    id: u8,
-    /// Offset of the payload in the config.
-    offset: usize,
-    payload: &'a [u8],
-}
-
-/// The entries of a body or of a section payload, checking their framing and id order.
-struct Entries<'a> {
-    rest: &'a [u8],
-    offset: usize,
-    /// Smallest id the next entry may have (ids strictly increase).
-    next_id: u16,
-}
-
-impl<'a> Entries<'a> {
-    /// The next entry, with `at` on its payload.
-    fn next(&mut self, at: &mut usize) -> Check<Option<Entry<'a>>> {
-        *at = self.offset;
-        let [id, len_lo, len_hi, rest @ ..] = self.rest else {
-            return match self.rest {
-                [] => Ok(None),
-                _ => Err("truncated entry"),
-            };
-        };
-        if u16::from(*id) < self.next_id {
-            return Err("id repeated or out of order");
-        }
-        let len = usize::from(u16::from_le_bytes([*len_lo, *len_hi]));
-        let Some((payload, rest)) = rest.split_at_checked(len) else {
-            *at += 1; // the length
-            return Err("entry overruns its section");
-        };
-        *at += ENTRY_HEADER_LEN;
-        let entry = Entry {
-            id: *id,
-            offset: *at,
-            payload,
-        };
-        self.rest = rest;
-        self.offset = *at + len;
-        self.next_id = u16::from(*id) + 1;
-        Ok(Some(entry))
-    }
-}
-
-impl<'a> Entry<'a> {
-    /// The entries inside this one.
-    fn fields(&self) -> Entries<'a> {
-        Entries {
-            rest: self.payload,
-            offset: self.offset,
-            next_id: 0,
-        }
-    }
-}
-
-/// Skips an unknown entry if it is optional; refuses it if it is required.
-fn skip_unknown(id: u8, at: &mut usize) -> Check {
-    if id & OPTIONAL != 0 {
-        return Ok(());
-    }
-    *at -= ENTRY_HEADER_LEN;
-    Err("unknown required id: needs a newer keel")
-}
-
-fn byte(payload: &[u8]) -> Check<u8> {
-    match payload {
-        [byte] => Ok(*byte),
-        _ => Err("expected 1 byte"),
-    }
-}
-
-fn flag(payload: &[u8]) -> Check<bool> {
-    match payload {
-        [] => Ok(true),
-        _ => Err("flag must be empty"),
-    }
-}
-
-fn bool(payload: &[u8]) -> Check<bool> {
-    match byte(payload)? {
-        0 => Ok(false),
-        1 => Ok(true),
-        _ => Err("bool must be 0 or 1"),
-    }
-}
-
-fn word(payload: &[u8]) -> Check<u32> {
-    let word = payload.try_into().map_err(|_| "expected 4 bytes")?;
-    Ok(u32::from_le_bytes(word))
-}
-
-fn signal(payload: &[u8]) -> Check<u8> {
-    match byte(payload)? {
-        signal @ 1..=MAX_SIGNAL => Ok(signal),
-        _ => Err("signal must be 1..=64"),
-    }
 }
 
 /// A list field as data: how many records it may hold, how they are framed and what their
@@ -701,28 +601,6 @@ fn id_maps<'a>(payload: &'a [u8], at: &mut usize) -> Check<IdMaps<'a>> {
     )
 }
 
-/// A list of `N`-byte records (`framing` says so when the payload is not whole records),
-/// each passed to `check` with its index, `at` on it.
-fn fixed<'a, T, const N: usize>(
-    payload: &'a [u8],
-    at: &mut usize,
-    framing: &'static str,
-    mut check: impl FnMut(usize, &[u8; N]) -> Check,
-) -> Check<List<'a, T>> {
-    let (records, []) = payload.as_chunks::<N>() else {
-        return Err(framing);
-    };
-    for (index, record) in records.iter().enumerate() {
-        check(index, record)?;
-        *at += N;
-    }
-    Ok(List {
-        bytes: payload,
-        len: records.len(),
-        record: PhantomData,
-    })
-}
-
 /// Seconds (i64) and nanoseconds (u32), below 10⁹.
 fn time_offset(payload: &[u8], at: &mut usize) -> Check<(i64, u32)> {
     let offset = payload.split_first_chunk::<8>().and_then(|(secs, nanos)| {
@@ -937,4 +815,136 @@ fn check_mount(mount: &Mount<'_>, strings: &[u8], at: &mut usize) -> Check {
 fn path<'a>(payload: &'a [u8], at: &mut usize, field: &ListField) -> Check<Option<&'a CStr>> {
     let strings: Strings<'a> = list(payload, at, field)?;
     Ok(strings.iter().next())
+}
+
+#[inline(never)]
+fn services<'a>(
+    section: &Entry<'a>,
+    at: &mut usize,
+    services: &mut Services<'a>,
+    built: Features,
+) -> Check {
+    use id::services::*;
+    let mut fields = section.fields();
+    while let Some(field) = fields.next(at)? {
+        match field.id {
+            ENTRIES => *services = service_list(field.payload, at, built)?,
+            _ => skip_unknown(field.id, at)?,
+        }
+    }
+    Ok(())
+}
+
+/// Service records, each checked by [`service`].
+fn service_list<'a>(payload: &'a [u8], at: &mut usize, built: Features) -> Check<Services<'a>> {
+    let mut len = 0;
+    let mut rest = payload;
+    while !rest.is_empty() {
+        if len == MAX_SERVICES {
+            return Err("more than 32 services");
+        }
+        (_, rest) = service(rest, len, at, built)?;
+        len += 1;
+    }
+    Ok(List {
+        bytes: payload,
+        len,
+        record: PhantomData,
+    })
+}
+
+/// The service record at the start of `bytes`, the one numbered `index` (its `after` may
+/// name only earlier ones), checked with `at` on its head, and the bytes after it.
+pub(crate) fn service<'a>(
+    bytes: &'a [u8],
+    index: usize,
+    at: &mut usize,
+    built: Features,
+) -> Check<(Service<'a>, &'a [u8])> {
+    let Some((head, rest)) = bytes.split_first_chunk::<SERVICE_HEAD_LEN>() else {
+        return Err("service must be a 26-byte head, a name, its after and its process");
+    };
+    let &[flags, fd, stop_signal, after, ref times @ .., p0, p1] = head;
+    let (words, _) = times.as_chunks::<4>();
+    let &[grace, timeout, delay, max, reset] = words else {
+        return Err("service head is 26 bytes");
+    };
+    let ready = match (flags >> 1 & 3, fd) {
+        (0, 0) => Ready::Started,
+        (1, 0) => Ready::Notify,
+        (2, 3..) => Ready::Fd(fd),
+        _ => return Err("service ready must be 0 or 1 with fd 0, or 2 with fd 3..=255"),
+    };
+    let restart = match flags >> 3 {
+        0 => Restart::No,
+        1 => Restart::OnFailure,
+        2 => Restart::Always,
+        _ => return Err("service restart must be 0..=2, the flags' bits 5-7 0"),
+    };
+    *at += 2;
+    let stop_signal = signal(&[stop_signal])?;
+    let service = |name, after, process| Service {
+        name,
+        process,
+        after,
+        ready,
+        restart,
+        critical: flags & 1 != 0,
+        stop_signal,
+        stop_grace_ms: u32::from_le_bytes(grace),
+        ready_timeout_ms: u32::from_le_bytes(timeout),
+        restart_delay_ms: u32::from_le_bytes(delay),
+        restart_max_ms: u32::from_le_bytes(max),
+        restart_reset_ms: u32::from_le_bytes(reset),
+    };
+    *at += 14;
+    if u32::from_le_bytes(delay) > u32::from_le_bytes(max) {
+        return Err("service restart_max_ms must be at least restart_delay_ms");
+    }
+    *at += 10;
+    let Some((name, rest)) = <&CStr>::split(rest) else {
+        return Err("service name lacks its NUL");
+    };
+    let valid = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-');
+    let len = name.count_bytes();
+    if len == 0 || len > SERVICE_NAME_MAX || !name.to_bytes().iter().all(valid) {
+        return Err("service name must be 1 to 32 of A-Z a-z 0-9 . _ -");
+    }
+    *at += name.count_bytes() + 1;
+    let Some((after, rest)) = rest.split_at_checked(usize::from(after)) else {
+        return Err("service after overruns the services");
+    };
+    let mut next = 0;
+    for &earlier in after {
+        if earlier < next || usize::from(earlier) >= index {
+            return Err("service after must name earlier services, increasing");
+        }
+        next = earlier + 1;
+        *at += 1;
+    }
+    let Some((payload, rest)) = rest.split_at_checked(usize::from(u16::from_le_bytes([p0, p1])))
+    else {
+        return Err("service process overruns the services");
+    };
+    let fields = Entry {
+        id: id::PROCESS,
+        offset: *at,
+        payload,
+    };
+    let mut process_settings = Process::default();
+    process(&fields, at, &mut process_settings, built)?;
+    *at = fields.offset;
+    if process_settings.args.is_empty() {
+        return Err("service needs args");
+    }
+    if process_settings.oom_score_adj.is_some() || process_settings.seccomp.is_some() {
+        return Err("a service takes no oom_score_adj and no seccomp");
+    }
+    *at += payload.len();
+    let after = List {
+        bytes: after,
+        len: after.len(),
+        record: PhantomData,
+    };
+    Ok((service(name, after, process_settings), rest))
 }

@@ -64,6 +64,8 @@ pub struct Settings {
     pub status_fd: Option<u32>,
     #[cfg(feature = "namespaces")]
     pub block_fd: Option<u32>,
+    #[cfg(feature = "services")]
+    pub services: wire::Services<'static>,
 }
 
 /// What the command line asks for: run with these settings, or (`Err`) exit at once with
@@ -138,6 +140,8 @@ impl Settings {
             status_fd: None,
             #[cfg(feature = "namespaces")]
             block_fd: None,
+            #[cfg(feature = "services")]
+            services: wire::Services::default(),
         }
     }
 

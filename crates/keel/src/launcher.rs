@@ -49,6 +49,15 @@ const KINDS: [(u32, &str); 8] = [
 
 /// Checks the descriptors before keel changes anything: open, and the right way round.
 pub fn check(s: &Settings, mode: Mode) -> Result<(), ()> {
+    // The launcher's lines describe one workload's process, and its release one exec: with
+    // services beside it neither would say what the launcher takes it to.
+    #[cfg(feature = "services")]
+    if !s.services.is_empty() && (s.status_fd.is_some() || s.block_fd.is_some()) {
+        error!(
+            "launcher: --status-fd and --block-fd are for one workload, and this config has services: run the services without them"
+        );
+        return Err(());
+    }
     if let Some(fd) = s.status_fd {
         if mode == Mode::Exec {
             error!(

@@ -360,7 +360,7 @@ fn a_config_needing_a_part_this_keel_lacks_is_refused_at_its_offset() {
         "[process]\nargs = [\"/bin/sh\", \"-c\", \"touch {}\"]\n",
         marker.display()
     );
-    let needing: [(&str, &str); 7] = [
+    let needing: [(&str, &str); 8] = [
         ("cgroup", "[cgroup]\nleaf = \"box\"\n"),
         ("namespaces", "[namespaces]\nunshare = [\"uts\"]\n"),
         ("mounts", "[mounts]\nmasked = [\"/proc/kcore\"]\n"),
@@ -371,6 +371,10 @@ fn a_config_needing_a_part_this_keel_lacks_is_refused_at_its_offset() {
         ),
         ("landlock", "[landlock]\nhandled_fs = [\"all\"]\n"),
         ("seal", "[supervision]\nseal_exe = true\n"),
+        (
+            "services",
+            "[[service]]\nname = \"db\"\nargs = [\"/bin/true\"]\n",
+        ),
     ];
     let built = keel_gen::elf::features(&std::fs::read(KEEL).expect("read keel")).expect("record");
     let mut refused = 0;
