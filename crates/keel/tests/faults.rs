@@ -94,18 +94,13 @@ fn no_mount_api(t: &Scratch) -> PathBuf {
 
 /// A minimal root filesystem: busybox and the applets the view checks use.
 fn busybox_root(t: &Scratch) -> PathBuf {
-    let root = t.dir("rootfs");
-    for d in ["bin", "proc", "tmp", "masked"] {
-        std::fs::create_dir_all(root.join(d)).expect("mkdir");
-    }
+    let root = t.busybox_root(
+        &["proc", "tmp", "masked"],
+        &[
+            "sh", "awk", "cat", "echo", "ls", "grep", "touch", "readlink",
+        ],
+    );
     std::fs::write(root.join("secret"), "s").expect("write");
-    std::fs::copy("/bin/busybox", root.join("bin/busybox"))
-        .expect("busybox-static (scripts/setup.sh installs it)");
-    for applet in [
-        "sh", "awk", "cat", "echo", "ls", "grep", "touch", "readlink",
-    ] {
-        std::os::unix::fs::symlink("busybox", root.join("bin").join(applet)).expect("symlink");
-    }
     root
 }
 

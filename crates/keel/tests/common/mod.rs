@@ -13,6 +13,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+pub mod user;
+
 /// How long one run of keel may take before it counts as a hang.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -149,6 +151,21 @@ impl Scratch {
         std::fs::write(&out, built.bytes).expect("write config");
         std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).expect("chmod");
         out
+    }
+
+    /// A minimal root filesystem in `rootfs`: the directories `dirs`, busybox (static) and
+    /// links to it for `applets`.
+    pub fn busybox_root(&self, dirs: &[&str], applets: &[&str]) -> PathBuf {
+        let root = self.dir("rootfs");
+        for d in ["bin"].iter().chain(dirs) {
+            std::fs::create_dir_all(root.join(d)).expect("mkdir");
+        }
+        std::fs::copy("/bin/busybox", root.join("bin/busybox"))
+            .expect("busybox-static (scripts/setup.sh installs it)");
+        for applet in applets {
+            std::os::unix::fs::symlink("busybox", root.join("bin").join(applet)).expect("symlink");
+        }
+        root
     }
 
     /// A copy of keel with `config` (a file from [`config`](Self::config)) embedded, as
