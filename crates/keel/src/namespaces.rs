@@ -105,9 +105,12 @@ fn clone_into(
 
 /// In the new namespaces: root of a new user namespace, host and domain names, loopback up.
 fn inside(n: &wire::Namespaces<'_>) -> Result<(), i32> {
-    if n.unshare.contains(NamespaceSet::USER) {
+    if n.unshare.contains(NamespaceSet::USER) && (maps_root(&n.uid_map) || maps_root(&n.gid_map)) {
         // keel's ids from outside are not mapped inside; becoming the namespace's root makes
         // the mapped ids apply (the workload's own user comes later, with the process step).
+        // With neither 0 mapped (e.g. only `1000 → keel's uid`, as bwrap --uid 1000), keel
+        // keeps the ids the map gave it: as the namespace's creator it still holds every
+        // capability in it, until the workload's exec as a non-root user drops them.
         let root_ids = rustix::thread::set_thread_res_gid(
             rustix::process::Gid::ROOT,
             rustix::process::Gid::ROOT,
@@ -141,6 +144,11 @@ fn inside(n: &wire::Namespaces<'_>) -> Result<(), i32> {
         sys::loopback_up().map_err(|e| fail("bring lo up (SIOCSIFFLAGS)", e))?;
     }
     Ok(())
+}
+
+/// Whether `maps` give the namespace a root: container id 0, or no map (keel's id becomes 0).
+fn maps_root(maps: &wire::IdMaps<'_>) -> bool {
+    maps.is_empty() || maps.iter().any(|m| m.inside == 0)
 }
 
 /// `/proc/CHILD/uid_map` and `gid_map`; with no map configured, keel's own ids become root.
