@@ -188,6 +188,27 @@ impl Drop for Scratch {
     }
 }
 
+/// What a shell workload under Landlock needs: system directories to read and run, /proc to
+/// read, /dev/null to write.
+const SYSTEM_READ: &str = "[[landlock.path]]\npath = \"/usr\"\naccess = [\"read\", \"execute\"]\n\
+     [[landlock.path]]\npath = \"/etc\"\naccess = [\"read\"]\n\
+     [[landlock.path]]\npath = \"/proc\"\naccess = [\"read\"]\n\
+     [[landlock.path]]\npath = \"/dev/null\"\naccess = [\"write_file\"]\n";
+
+/// The /bin, /lib and /lib64 links of a merged-/usr system resolve into /usr, but a
+/// non-merged one has them as directories: grant those that exist.
+pub fn landlock_system() -> String {
+    let mut rules = SYSTEM_READ.to_owned();
+    for dir in ["/bin", "/lib", "/lib64", "/sbin"] {
+        let is_real_dir = std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir());
+        if is_real_dir {
+            rules +=
+                &format!("[[landlock.path]]\npath = \"{dir}\"\naccess = [\"read\", \"execute\"]\n");
+        }
+    }
+    rules
+}
+
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
