@@ -8,10 +8,12 @@ set -euo pipefail
 # docker.io, podman and runc run the engine tier (scripts/engine-tests.sh), python3 its
 # terminal driver; libseccomp-dev is the seccomp compiler's second oracle (keel-gen's tests).
 # groff-base renders the man pages keel-gen man writes (keel-gen's tests, scripts/package-test.sh).
+# bubblewrap is the other side of crates/keel/tests/sandbox_jl.rs (the same rootless sandbox
+# in bwrap and keel); passwd's useradd/userdel make the test user of the unprivileged tests.
 packages=(qemu-system-x86 busybox-static cpio lz4 zstd util-linux procps file python3 runc crun
-    docker.io podman libseccomp-dev pkg-config groff-base man-db)
+    docker.io podman libseccomp-dev pkg-config groff-base man-db bubblewrap passwd)
 if [[ ${1:-} == --bench ]]; then
-    packages+=(tini dumb-init catatonit bubblewrap hyperfine strace)
+    packages+=(tini dumb-init catatonit hyperfine strace)
 fi
 
 missing=()
