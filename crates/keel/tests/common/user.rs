@@ -1,12 +1,15 @@
 //! An unprivileged user for the tests that start keel as one: created with useradd when the
 //! first test of a binary takes a [`TestUser`], removed with userdel when the last one drops
 //! it (also when a test panics: the drop runs while unwinding). Test threads share the one
-//! user; the count of holders says when it may go. A user left by a killed run is removed
-//! before the next one is created.
+//! user; the count of holders says when it may go. Test binaries run at the same time take
+//! turns: each holds an exclusive flock on a lock file while its user exists. A user left
+//! by a killed run is removed before the next one is created.
 //!
 //! It is a system user with no home and no /etc/subuid range, so it owns exactly one uid and
 //! one gid: what a user namespace lets it map is its own ids and nothing else.
 
+use std::fs::File;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, PoisonError};
@@ -19,18 +22,25 @@ pub struct TestUser {
     pub gid: u32,
 }
 
-/// How many [`TestUser`]s are alive, and the ids while any is.
-static HOLDERS: Mutex<(usize, Option<(u32, u32)>)> = Mutex::new((0, None));
+/// Held while this process's user exists.
+const LOCK: &str = "/tmp/keel-test-user.lock";
+
+/// How many [`TestUser`]s are alive, and while any is, the ids and the locked file.
+static HOLDERS: Mutex<(usize, Option<(u32, u32, File)>)> = Mutex::new((0, None));
 
 impl TestUser {
     pub fn take() -> TestUser {
         let mut holders = HOLDERS.lock().unwrap_or_else(PoisonError::into_inner);
-        let (uid, gid) = match holders.1 {
-            Some(ids) => ids,
+        let (uid, gid) = match &holders.1 {
+            Some((uid, gid, _)) => (*uid, *gid),
             None => {
-                let ids = create();
-                holders.1 = Some(ids);
-                ids
+                let lock = File::create(LOCK).unwrap_or_else(|e| panic!("{LOCK}: {e}"));
+                // SAFETY: flock(2) on a descriptor this function owns.
+                let locked = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
+                assert_eq!(locked, 0, "flock {LOCK}");
+                let (uid, gid) = create();
+                holders.1 = Some((uid, gid, lock));
+                (uid, gid)
             }
         };
         holders.0 += 1;
@@ -79,11 +89,12 @@ impl Drop for TestUser {
         let mut holders = HOLDERS.lock().unwrap_or_else(PoisonError::into_inner);
         holders.0 -= 1;
         if holders.0 == 0 {
-            holders.1 = None;
             // No panic here: a drop during unwinding would abort the whole test binary.
             if let Err(e) = remove() {
                 eprintln!("userdel {NAME}: {e}");
             }
+            // Closing the file releases the lock, once the user is gone.
+            holders.1 = None;
         }
     }
 }
