@@ -25,21 +25,32 @@ pub struct TestUser {
 /// Held while this process's user exists.
 const LOCK: &str = "/tmp/keel-test-user.lock";
 
-/// How many [`TestUser`]s are alive, and while any is, the ids and the locked file.
-static HOLDERS: Mutex<(usize, Option<(u32, u32, File)>)> = Mutex::new((0, None));
+/// The user while it exists: its ids, and the locked file.
+struct Made {
+    uid: u32,
+    gid: u32,
+    _lock: File,
+}
+
+/// How many [`TestUser`]s are alive, and the user while any is.
+static HOLDERS: Mutex<(usize, Option<Made>)> = Mutex::new((0, None));
 
 impl TestUser {
     pub fn take() -> TestUser {
         let mut holders = HOLDERS.lock().unwrap_or_else(PoisonError::into_inner);
         let (uid, gid) = match &holders.1 {
-            Some((uid, gid, _)) => (*uid, *gid),
+            Some(made) => (made.uid, made.gid),
             None => {
                 let lock = File::create(LOCK).unwrap_or_else(|e| panic!("{LOCK}: {e}"));
                 // SAFETY: flock(2) on a descriptor this function owns.
                 let locked = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
                 assert_eq!(locked, 0, "flock {LOCK}");
                 let (uid, gid) = create();
-                holders.1 = Some((uid, gid, lock));
+                holders.1 = Some(Made {
+                    uid,
+                    gid,
+                    _lock: lock,
+                });
                 (uid, gid)
             }
         };
