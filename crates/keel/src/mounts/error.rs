@@ -1,6 +1,7 @@
 //! How the mount steps report an errno: with what it means when its cause is known.
 
 use crate::log::{ErrnoText, Line, Show};
+#[cfg(feature = "mounts")]
 use core::ffi::CStr;
 use rustix::io::Errno;
 
@@ -24,8 +25,10 @@ impl Show for MountError {
 /// A new instance of the filesystem `fs` failed with `errno`, with the likely cause: in a
 /// user namespace the kernel lets only some filesystems be mounted, each when keel also owns
 /// the namespace it shows (fs_context's `global` and the owner checks of each filesystem).
+#[cfg(feature = "mounts")]
 pub struct FsError<'a>(pub &'a CStr, pub Errno);
 
+#[cfg(feature = "mounts")]
 impl Show for FsError<'_> {
     fn show(&self, line: &mut Line) {
         MountError(self.1).show(line);
