@@ -81,7 +81,8 @@ pub struct MountsTable {
 #[derive(Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MountTable {
-    /// Where the mount goes: an absolute path without "..", each once, created when missing.
+    /// Where the mount goes: an absolute path without "..", each once, created when missing;
+    /// "/" (the first mount, with a root) becomes the new root.
     #[schemars(example = serde_json::json!("/proc"))]
     #[schemars(with = "String")]
     pub destination: Spanned<String>,
