@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
 mod common;
-use common::user::TestUser;
-use common::{Scratch, text};
+use common::text;
+use common::unprivileged::Unprivileged;
 
 /// What the workload sees, one `key value` line each; exits 42.
 const PROBE: &str = r#"echo "id $(id)"
@@ -62,8 +62,7 @@ const AGREE: &[(&str, &str)] = &[
 
 /// The rootfs, the host directories to bind, and the test user.
 struct Request {
-    t: Scratch,
-    user: TestUser,
+    u: Unprivileged,
     rootfs: PathBuf,
     host_ro: PathBuf,
     host_rw: PathBuf,
@@ -71,20 +70,14 @@ struct Request {
 
 impl Request {
     fn new(name: &str) -> Request {
-        let t = Scratch::new(name);
-        let user = TestUser::take();
-        let rootfs = t.busybox_root(
-            &["proc", "dev", "tmp", "data/ro", "data/rw"],
-            &["sh", "awk", "cat", "echo", "id", "hostname"],
-        );
-        std::fs::write(rootfs.join("probe"), PROBE).expect("probe");
+        let u = Unprivileged::new(name);
         // A rootless rootfs is the user's (Sandbox.jl unpacks it as the user).
-        user.own_tree(&rootfs);
-        let (host_ro, host_rw) = (t.dir("host-ro"), t.dir("host-rw"));
-        user.own(&host_rw);
+        let rootfs = u.root(&["proc", "dev", "tmp", "data/ro", "data/rw"]);
+        std::fs::write(rootfs.join("probe"), PROBE).expect("probe");
+        let (host_ro, host_rw) = (u.t.dir("host-ro"), u.t.dir("host-rw"));
+        u.user.own(&host_rw);
         Request {
-            t,
-            user,
+            u,
             rootfs,
             host_ro,
             host_rw,
@@ -93,7 +86,7 @@ impl Request {
 
     /// keel's config: `upper` is `"tmpfs"` (persist = false) or an upper and work directory.
     fn keel_toml(&self, upper: &str) -> String {
-        let (uid, gid) = (self.user.uid, self.user.gid);
+        let (uid, gid) = (self.u.user.uid, self.u.user.gid);
         let r = self.rootfs.display();
         let mut toml = format!(
             "[process.user]\nuid = 1000\ngid = 1000\n\
@@ -122,20 +115,11 @@ impl Request {
     }
 
     fn keel(&self, upper: &str) -> Output {
-        let cfg = self.t.config("keel.cfg", &self.keel_toml(upper));
-        let keel = self.user.keel_in(&self.t.path(""));
-        self.user
-            .command(&keel)
-            .arg("-c")
-            .arg(&cfg)
-            .args(["--", "/bin/sh", "/probe"])
-            .stdin(Stdio::null())
-            .output()
-            .expect("setpriv keel")
+        self.u.run(&self.keel_toml(upper), ". /probe")
     }
 
     fn bwrap(&self) -> Output {
-        let mut c = self.user.command(Path::new("/usr/bin/bwrap"));
+        let mut c = self.u.user.command(Path::new("/usr/bin/bwrap"));
         c.args(["--unshare-user", "--unshare-pid", "--unshare-uts"])
             .args(["--uid", "1000", "--gid", "1000", "--hostname", "sandbox"])
             .arg("--ro-bind")
@@ -193,7 +177,7 @@ const FULL_SET: &str = "000001ffffffffff";
 fn keel_ephemeral_and_bwrap_show_the_workload_the_same_sandbox() {
     let r = Request::new("sandbox-jl");
     let keel = fields("keel", &r.keel("upper = \"tmpfs\"\nsize = \"64m\""));
-    let uid = r.user.uid;
+    let uid = r.u.user.uid;
     assert_fields(
         "keel",
         &keel,
@@ -229,9 +213,9 @@ fn keel_ephemeral_and_bwrap_show_the_workload_the_same_sandbox() {
 #[test]
 fn keel_persisted_upper_keeps_the_changes() {
     let r = Request::new("sandbox-jl-persist");
-    let (upper, work) = (r.t.dir("changes/upper"), r.t.dir("changes/work"));
-    r.user.own(&upper);
-    r.user.own(&work);
+    let (upper, work) = (r.u.t.dir("changes/upper"), r.u.t.dir("changes/work"));
+    r.u.user.own(&upper);
+    r.u.user.own(&work);
     let toml = format!(
         "upper = \"{}\"\nwork = \"{}\"",
         upper.display(),
@@ -247,5 +231,5 @@ fn keel_persisted_upper_keeps_the_changes() {
     let change = upper.join("probe-root");
     assert_eq!(std::fs::read_to_string(&change).expect("upper"), "x\n");
     let owner = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&change).expect("stat"));
-    assert_eq!(owner, r.user.uid, "uid 1000 inside is the user outside");
+    assert_eq!(owner, r.u.user.uid, "uid 1000 inside is the user outside");
 }

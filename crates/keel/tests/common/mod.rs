@@ -13,6 +13,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+pub mod unprivileged;
 pub mod user;
 
 /// How long one run of keel may take before it counts as a hang.
