@@ -214,6 +214,23 @@ pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// The stderr of a run that must have failed in set-up (status 125) before the workload.
+pub fn setup_error(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(125),
+        "stdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "the workload never ran: {}",
+        text(&out.stdout)
+    );
+    text(&out.stderr)
+}
+
 /// The stdout of a run that must have exited 0.
 pub fn ok(out: &Output) -> String {
     assert_eq!(

@@ -2,7 +2,7 @@
 //! copy of keel it can run, with the configs and checks the unprivileged tests share.
 
 use super::user::TestUser;
-use super::{Scratch, processes_mentioning, text};
+use super::{Scratch, processes_mentioning, setup_error};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
@@ -56,20 +56,11 @@ impl Unprivileged {
     /// The one line of a run that must fail before the workload (status 125), with the pid
     /// in a `/proc/PID/` path replaced by `PID`; and no keel left running.
     pub fn setup_error(&self, toml: &str) -> String {
-        let out = self.run(toml, "echo RAN");
-        assert_eq!(
-            out.status.code(),
-            Some(125),
-            "stdout: {}\nstderr: {}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        assert_eq!(text(&out.stdout), "", "the workload never ran");
+        let err = setup_error(&self.run(toml, "echo RAN"));
         assert_eq!(
             processes_mentioning(&self.t.path("keel.cfg")),
             Vec::<String>::new()
         );
-        let err = text(&out.stderr);
         assert_eq!(err.lines().count(), 1, "{err}");
         without_pid(&err)
     }
