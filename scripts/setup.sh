@@ -10,11 +10,14 @@ set -euo pipefail
 # groff-base renders the man pages keel-gen man writes (keel-gen's tests, scripts/package-test.sh).
 # uidmap's newuidmap and newgidmap map subordinate id ranges for an unprivileged keel
 # (crates/keel/tests/subids.rs); redis-server (with redis-cli) is the real sd_notify daemon
-# keel starts as a service (crates/keel/tests/services.rs).
+# keel starts as a service (crates/keel/tests/services.rs); bubblewrap is the other side of
+# crates/keel/tests/sandbox_jl.rs (the same rootless sandbox in bwrap and keel); passwd's
+# useradd/userdel make the test users of the unprivileged tests.
 packages=(qemu-system-x86 busybox-static cpio lz4 zstd util-linux procps file python3 runc crun
-    docker.io podman libseccomp-dev pkg-config groff-base man-db uidmap redis-server)
+    docker.io podman libseccomp-dev pkg-config groff-base man-db uidmap redis-server bubblewrap
+    passwd)
 if [[ ${1:-} == --bench ]]; then
-    packages+=(tini dumb-init catatonit bubblewrap hyperfine strace)
+    packages+=(tini dumb-init catatonit hyperfine strace)
 fi
 
 missing=()

@@ -81,7 +81,8 @@ pub struct MountsTable {
 #[derive(Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MountTable {
-    /// Where the mount goes: an absolute path without "..", each once, created when missing.
+    /// Where the mount goes: an absolute path without "..", each once, created when missing;
+    /// "/" (the first mount, with a root) becomes the new root.
     #[schemars(example = serde_json::json!("/proc"))]
     #[schemars(with = "String")]
     pub destination: Spanned<String>,
@@ -154,6 +155,20 @@ pub fn compile(
     unique(source, destinations, |path| {
         format!("two mounts have destination {path:?}")
     })?;
+    // A mount on / replaces the new root (keel reopens the root after it): it must come
+    // before the mounts that go onto it, and there must be a root to pivot into.
+    let on_root = mounts.iter().position(|m| {
+        let d = m.get_ref().destination.get_ref();
+        !d.is_empty() && d.bytes().all(|c| c == b'/')
+    });
+    if let Some(at) = on_root
+        && (at != 0 || table.is_none_or(|t| t.root.is_none()))
+    {
+        return Err(source.error(
+            mounts[at].get_ref().destination.span(),
+            "a mount on / becomes the new root: set [mounts] root, and make it the first [[mount]]",
+        ));
+    }
     for mount in mounts {
         mount.get_ref().compile(source, &mut out.entries)?;
     }

@@ -395,6 +395,16 @@ fn errors_point_at_line_and_column() {
             "2:17: root_readonly needs a root to pivot into: set root, or use readonly = [...] for paths of the current root",
         ),
         (
+            "[namespaces]\nunshare = [\"mount\"]\n[[mount]]\ndestination = \"/\"\ntype = \"tmpfs\"\n",
+            "4:15: a mount on / becomes the new root: set [mounts] root, and make it the first [[mount]]",
+        ),
+        (
+            "[namespaces]\nunshare = [\"mount\"]\n[mounts]\nroot = \"/r\"\n\
+             [[mount]]\ndestination = \"/tmp\"\ntype = \"tmpfs\"\n\
+             [[mount]]\ndestination = \"/\"\ntype = \"tmpfs\"\n",
+            "9:15: a mount on / becomes the new root: set [mounts] root, and make it the first [[mount]]",
+        ),
+        (
             "[landlock]\nrequired = true\n",
             "1:1: [landlock] restricts nothing: add [[landlock.path]] or [[landlock.port]] rules, or name handled_fs, handled_net or scoped",
         ),

@@ -51,7 +51,7 @@ pub fn enter(n: &wire::Namespaces<'_>, s: &Settings, own: Pid) -> Result<Entered
         return clone_into(n, others, s, own);
     }
     if others != 0 {
-        sys::unshare(others).map_err(|e| fail("unshare", e))?;
+        sys::unshare(others).map_err(|e| refused("unshare", e, false))?;
     }
     inside(n)?;
     Ok(Entered::Inside(None))
@@ -59,6 +59,25 @@ pub fn enter(n: &wire::Namespaces<'_>, s: &Settings, own: Pid) -> Result<Entered
 
 fn fail(step: &str, e: Errno) -> i32 {
     error!("namespaces: {}: {}", step, ErrnoText(e));
+    exit::SETUP
+}
+
+/// `step` (unshare or clone into the new namespaces) failed; EPERM has two causes: no user
+/// namespace asked for by a keel without CAP_SYS_ADMIN, or user namespaces closed to it.
+fn refused(step: &str, e: Errno, with_user: bool) -> i32 {
+    let hint = match e {
+        Errno::NOSPC if with_user => {
+            ": no user namespace left to create here (sysctl user.max_user_namespaces; 0 disables them)"
+        }
+        Errno::PERM if with_user => {
+            ": this kernel refuses this user a user namespace (see sysctls user.max_user_namespaces, kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns)"
+        }
+        Errno::PERM => {
+            ": new namespaces need CAP_SYS_ADMIN: add \"user\" to unshare (keel gets it in a user namespace of its own), or start keel as root"
+        }
+        _ => "",
+    };
+    error!("namespaces: {}: {}{}", step, ErrnoText(e), hint);
     exit::SETUP
 }
 
@@ -77,7 +96,7 @@ fn clone_into(
     };
     let (relay_ends, inner_ends) = launcher.unzip();
     let child = match sys::clone(flags) {
-        Err(e) => return Err(fail("clone", e)),
+        Err(e) => return Err(refused("clone", e, n.unshare.contains(NamespaceSet::USER))),
         Ok(None) => {
             drop(release_tx);
             drop(relay_ends);
@@ -122,9 +141,12 @@ fn clone_into(
 
 /// In the new namespaces: root of a new user namespace, host and domain names, loopback up.
 fn inside(n: &wire::Namespaces<'_>) -> Result<(), i32> {
-    if n.unshare.contains(NamespaceSet::USER) {
+    if n.unshare.contains(NamespaceSet::USER) && (maps_root(&n.uid_map) || maps_root(&n.gid_map)) {
         // keel's ids from outside are not mapped inside; becoming the namespace's root makes
         // the mapped ids apply (the workload's own user comes later, with the process step).
+        // With neither 0 mapped (e.g. only `1000 → keel's uid`, as bwrap --uid 1000), keel
+        // keeps the ids the map gave it: as the namespace's creator it still holds every
+        // capability in it, until the workload's exec as a non-root user drops them.
         let root_ids = rustix::thread::set_thread_res_gid(
             rustix::process::Gid::ROOT,
             rustix::process::Gid::ROOT,
@@ -160,12 +182,17 @@ fn inside(n: &wire::Namespaces<'_>) -> Result<(), i32> {
     Ok(())
 }
 
+/// Whether `maps` give the namespace a root: container id 0, or no map (keel's id becomes 0).
+fn maps_root(maps: &wire::IdMaps<'_>) -> bool {
+    maps.is_empty() || maps.iter().any(|m| m.inside == 0)
+}
+
 /// `/proc/CHILD/uid_map` and `gid_map`; with no map configured, keel's own ids become root.
 /// An unprivileged keel maps subordinate ranges through shadow's helpers (see `subids`).
 fn write_id_maps(n: &wire::Namespaces<'_>, child: Pid) -> Result<(), ()> {
     let pid = child.as_raw_nonzero().get();
     if n.setgroups_deny {
-        write_proc(pid, "setgroups", b"deny")?;
+        write_proc(pid, "setgroups", b"deny", 0)?;
     }
     let own_uid = rustix::process::geteuid().as_raw();
     let own_gid = rustix::process::getegid().as_raw();
@@ -189,12 +216,14 @@ fn write_id_maps(n: &wire::Namespaces<'_>, child: Pid) -> Result<(), ()> {
                 return Err(());
             }
         }
-        write_proc(pid, file, &text)?;
+        write_proc(pid, file, &text, own)?;
     }
     Ok(())
 }
 
-fn write_proc(pid: i32, file: &str, text: &[u8]) -> Result<(), ()> {
+/// Writes `text` to `/proc/PID/FILE`; `own` is keel's id that a map may give without
+/// privilege (named in the error).
+fn write_proc(pid: i32, file: &str, text: &[u8], own: u32) -> Result<(), ()> {
     let mut path: heapless::String<48> = heapless::String::new();
     let _ = uwrite!(path, "/proc/{}/{}", pid, file);
     let result = rustix::fs::open(
@@ -204,15 +233,31 @@ fn write_proc(pid: i32, file: &str, text: &[u8]) -> Result<(), ()> {
     )
     .and_then(|fd: OwnedFd| rustix::io::write(&fd, text));
     result.map(drop).map_err(|e| {
-        let hint = match e {
-            Errno::PERM if file == "gid_map" => {
-                ": without CAP_SETGID in the parent namespace, set setgroups = \"deny\" and map only keel's own gid"
-            }
-            Errno::PERM => ": the ids must be mapped in keel's own namespace, and keel needs CAP_SETUID/CAP_SETGID there to map others than its own",
-            Errno::INVAL => ": ranges overlap, or an id is not mapped in keel's namespace",
-            _ => "",
+        // The fix around keel's own id, which a map may give without privilege.
+        let (hint, fix): (&str, &str) = match e {
+            Errno::PERM if file == "uid_map" => (
+                ": without CAP_SETUID in the parent namespace keel may map only its own uid: set host_id = ",
+                " with size = 1, or start keel as root",
+            ),
+            Errno::PERM if file == "gid_map" => (
+                ": without CAP_SETGID in the parent namespace, set setgroups = \"deny\" and map only keel's own gid: host_id = ",
+                " with size = 1, or start keel as root",
+            ),
+            Errno::INVAL => (": ranges overlap, or an id is not mapped in keel's namespace", ""),
+            _ => ("", ""),
         };
-        error!("namespaces: write {}: {}{}", Bytes(path.as_bytes()), ErrnoText(e), hint);
+        let mut id: heapless::String<10> = heapless::String::new();
+        if !fix.is_empty() {
+            let _ = uwrite!(id, "{}", own);
+        }
+        error!(
+            "namespaces: write {}: {}{}{}{}",
+            Bytes(path.as_bytes()),
+            ErrnoText(e),
+            hint,
+            id.as_str(),
+            fix
+        );
     })
 }
 

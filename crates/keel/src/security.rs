@@ -174,7 +174,14 @@ pub fn set_oom_score_adj(adj: i32) -> Result<(), ()> {
     )
     .and_then(|fd| rustix::io::write(&fd, text.as_bytes()))
     .map(drop)
-    .map_err(|e| fail("write /proc/self/oom_score_adj", e))
+    .map_err(|e| match e {
+        // The kernel refuses a value below the lowest one set without CAP_SYS_RESOURCE.
+        Errno::ACCESS => error!(
+            "security: write /proc/self/oom_score_adj: {}: lowering it needs CAP_SYS_RESOURCE: start keel as root, or set oom_score_adj = 0 or more",
+            ErrnoText(e)
+        ),
+        _ => fail("write /proc/self/oom_score_adj", e),
+    })
 }
 
 #[cfg(feature = "security")]

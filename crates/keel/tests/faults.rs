@@ -94,18 +94,13 @@ fn no_mount_api(t: &Scratch) -> PathBuf {
 
 /// A minimal root filesystem: busybox and the applets the view checks use.
 fn busybox_root(t: &Scratch) -> PathBuf {
-    let root = t.dir("rootfs");
-    for d in ["bin", "proc", "tmp", "masked"] {
-        std::fs::create_dir_all(root.join(d)).expect("mkdir");
-    }
+    let root = t.busybox_root(
+        &["proc", "tmp", "masked"],
+        &[
+            "sh", "awk", "cat", "echo", "ls", "grep", "touch", "readlink",
+        ],
+    );
     std::fs::write(root.join("secret"), "s").expect("write");
-    std::fs::copy("/bin/busybox", root.join("bin/busybox"))
-        .expect("busybox-static (scripts/setup.sh installs it)");
-    for applet in [
-        "sh", "awk", "cat", "echo", "ls", "grep", "touch", "readlink",
-    ] {
-        std::os::unix::fs::symlink("busybox", root.join("bin").join(applet)).expect("symlink");
-    }
     root
 }
 
@@ -212,6 +207,52 @@ fn without_the_new_mount_api_keel_builds_the_same_view_with_mount2() {
     );
     // The new mount API gives exactly the same.
     assert_eq!(run(None).0, view);
+}
+
+/// A mount on / (the rootfs overlaid as the new root, Sandbox.jl's flow): with mount(2) as
+/// with the new API, the overlay is the root the workload writes to, the mounts after it go
+/// onto it, and the rootfs is untouched.
+#[test]
+fn without_the_new_mount_api_an_overlay_on_root_is_the_new_root_too() {
+    let t = Scratch::new("no-mount-api-root");
+    let wrapper = no_mount_api(&t);
+    let root = busybox_root(&t);
+    let cfg = t.config(
+        "root.cfg",
+        &format!(
+            "[namespaces]\nunshare = [\"mount\", \"pid\"]\n[mounts]\nroot = \"{r}\"\n\
+             [[mount]]\ndestination = \"/\"\ntype = \"overlay\"\nlower = [\"{r}\"]\nupper = \"tmpfs\"\nsize = \"1m\"\n\
+             [[mount]]\ndestination = \"/proc\"\ntype = \"proc\"\n",
+            r = root.display()
+        ),
+    );
+    let script = "awk '{ for (i = 7; $i != \"-\"; i++); print $5, $(i + 1) }' /proc/self/mountinfo; \
+                  echo new > /new && cat /new; readlink /proc/1/root";
+    let run = |wrapper: Option<&Path>| {
+        let mut cmd = Command::new(wrapper.unwrap_or(Path::new(KEEL)));
+        if wrapper.is_some() {
+            cmd.arg(KEEL);
+        }
+        let out = cmd
+            .args(["-vv", "-c"])
+            .arg(&cfg)
+            .args(["--", "/bin/sh", "-c", script])
+            .stdin(Stdio::null())
+            .output()
+            .expect("keel");
+        let said = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "stderr: {said}");
+        assert_eq!(said.contains("using mount(2)"), wrapper.is_some(), "{said}");
+        text(&out.stdout)
+    };
+    let view = run(Some(&wrapper));
+    // The bind of the rootfs and the upper's tmpfs, under the overlay, went with the old root.
+    assert_eq!(
+        view.lines().collect::<Vec<_>>(),
+        ["/ overlay", "/proc proc", "new", "/"]
+    );
+    assert_eq!(run(None), view);
+    assert!(!root.join("new").exists(), "the rootfs is untouched");
 }
 
 /// The filesystem type of the mount `path` is on, as mountinfo names it.

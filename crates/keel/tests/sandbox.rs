@@ -195,16 +195,10 @@ fn ephemeral_and_persisted_overlays() {
 
 /// A minimal root filesystem: busybox and its applet links.
 fn busybox_root(t: &Scratch) -> PathBuf {
-    let root = t.dir("rootfs");
-    for d in ["bin", "proc", "tmp"] {
-        std::fs::create_dir_all(root.join(d)).expect("mkdir");
-    }
-    std::fs::copy("/bin/busybox", root.join("bin/busybox"))
-        .expect("busybox-static (scripts/setup.sh installs it)");
-    for applet in ["sh", "ls", "cat", "echo", "grep", "readlink", "touch"] {
-        std::os::unix::fs::symlink("busybox", root.join("bin").join(applet)).expect("symlink");
-    }
-    root
+    t.busybox_root(
+        &["proc", "tmp"],
+        &["sh", "ls", "cat", "echo", "grep", "readlink", "touch"],
+    )
 }
 
 #[test]

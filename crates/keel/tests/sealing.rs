@@ -15,7 +15,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{KEEL, Scratch, host_mounts, ok, processes_mentioning, text};
+use common::{KEEL, Scratch, host_mounts, ok, processes_mentioning, setup_error, text};
 const HELPER_VAR: &str = "KEEL_SEALING_HELPER";
 
 impl Scratch {
@@ -756,22 +756,6 @@ fn time_namespace_offsets_move_uptime_and_the_monotonic_clock() {
 
 // ---------------------------------------------------------------------------------------
 // 5. Errors.
-
-fn setup_error(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(125),
-        "stdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    assert!(
-        out.stdout.is_empty(),
-        "the workload never ran: {}",
-        text(&out.stdout)
-    );
-    text(&out.stderr)
-}
 
 /// A lower layer that does not exist (the second of two), a bind source that does not exist,
 /// and a tmpfs upper with a bad size: each is one line naming the step, the path and the

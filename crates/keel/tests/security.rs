@@ -2,7 +2,7 @@
 //! user and groups, capabilities, no_new_privs, rlimits, umask, oom_score_adj. As root.
 
 mod common;
-use common::{KEEL, Scratch, ok, text};
+use common::{KEEL, Scratch, landlock_system, ok, text};
 use std::process::{Command, Output};
 
 fn run(t: &Scratch, toml: &str, script: &str) -> Output {
@@ -103,27 +103,6 @@ fn an_unmapped_user_is_a_one_line_error() {
         err.starts_with("keel: security: setresgid: EINVAL (Invalid argument): an id not mapped"),
         "{err}"
     );
-}
-
-/// What a shell workload under Landlock needs: system directories to read and run, /proc to
-/// read, /dev/null to write.
-const SYSTEM_READ: &str = "[[landlock.path]]\npath = \"/usr\"\naccess = [\"read\", \"execute\"]\n\
-     [[landlock.path]]\npath = \"/etc\"\naccess = [\"read\"]\n\
-     [[landlock.path]]\npath = \"/proc\"\naccess = [\"read\"]\n\
-     [[landlock.path]]\npath = \"/dev/null\"\naccess = [\"write_file\"]\n";
-
-/// The /bin, /lib and /lib64 links of a merged-/usr system resolve into /usr, but a
-/// non-merged one has them as directories: grant those that exist.
-fn landlock_system() -> String {
-    let mut rules = SYSTEM_READ.to_owned();
-    for dir in ["/bin", "/lib", "/lib64", "/sbin"] {
-        let is_real_dir = std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir());
-        if is_real_dir {
-            rules +=
-                &format!("[[landlock.path]]\npath = \"{dir}\"\naccess = [\"read\", \"execute\"]\n");
-        }
-    }
-    rules
 }
 
 #[test]

@@ -17,7 +17,7 @@
 //!   their real paths need no escaping; the options are not checked one by one (a bad one
 //!   fails the whole mount), and `xino=off` is left out, since kernels before 4.17 refuse it.
 
-use super::error::MountError;
+use super::error::{FsError, MountError};
 use super::layers::overlay_layers;
 use super::options::{FSCONFIG_MAX, fd_path, fs_name, tmpfs_attrs, tmpfs_options};
 use super::targets;
@@ -184,7 +184,7 @@ fn filesystem<'a>(
             "mounts: mount {} on {}: {}",
             Bytes(name.to_bytes()),
             Bytes(target.to_bytes()),
-            MountError(e)
+            FsError(name, e)
         )
     })
 }

@@ -3,7 +3,7 @@
 //! and only then moved onto its mount point. A read-only bind is never writable for an
 //! instant, and a mount that fails half-way was never attached anywhere.
 
-use super::error::MountError;
+use super::error::{FsError, MountError};
 use super::layers::{MAX_LAYERS, overlay_layers};
 use super::options::{FSCONFIG_MAX, cstr, fs_name, tmpfs_attrs, tmpfs_options};
 use super::overlay::{KernelSays, kernel_message, overlay_fs};
@@ -121,7 +121,7 @@ fn fsopen(name: &CStr) -> Result<OwnedFd, ()> {
         error!(
             "mounts: fsopen {}: {}",
             Bytes(name.to_bytes()),
-            MountError(e)
+            FsError(name, e)
         );
     })
 }
@@ -163,7 +163,7 @@ fn create(fs: &OwnedFd, name: &CStr, target: &CStr) -> Result<(), ()> {
             "mounts: create {} for {}: {}{}",
             Bytes(name.to_bytes()),
             Bytes(target.to_bytes()),
-            MountError(e),
+            FsError(name, e),
             KernelSays(kernel_message(fs, &mut why))
         );
     })

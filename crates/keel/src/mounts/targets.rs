@@ -8,14 +8,24 @@ use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 
+/// Whether the mount target `path` is the root itself.
+pub fn is_root(path: &CStr) -> bool {
+    path.to_bytes().iter().all(|&c| c == b'/')
+}
+
 /// The mount point inside `root`, created when missing (an empty file for a file bind).
 /// Resolution stays inside `root`: `..` and absolute symlinks cannot lead out of it.
 pub fn target(root: &OwnedFd, path: &CStr, file: bool) -> Result<OwnedFd, ()> {
-    let rel = path
+    let rel = match path
         .to_bytes()
         .trim_ascii_start()
         .strip_prefix(b"/")
-        .unwrap_or(path.to_bytes());
+        .unwrap_or(path.to_bytes())
+    {
+        // The root itself (openat2 refuses an empty path).
+        b"" => &b"."[..],
+        rel => rel,
+    };
     let how = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
     let open =
         |p: &[u8]| rustix::fs::openat2(root, p, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), how);

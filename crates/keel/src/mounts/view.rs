@@ -113,21 +113,15 @@ pub fn build(m: &wire::Mounts<'_>, in_user_namespace: bool) -> Result<(), ()> {
         // pivot_root needs the new root to be a mount point.
         api.bind_onto_itself(root_path)?;
     }
-    let root = rustix::fs::open(
-        root_path,
-        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| {
-        error!(
-            "mounts: open root {}: {}",
-            Bytes(root_path.to_bytes()),
-            MountError(e)
-        )
-    })?;
+    let mut root = open_root(root_path)?;
     for entry in m.entries.iter() {
         let at = targets::target(&root, entry.target, bind_source_is_file(&entry))?;
         api.mount(&root, &entry, &at, in_user_namespace)?;
+        // A mount on / (keel-gen allows it first, with a root) becomes the new root, as
+        // Sandbox.jl's overlay of its rootfs: the later mounts and the pivot go onto it.
+        if targets::is_root(entry.target) {
+            root = open_root(root_path)?;
+        }
     }
     // OCI maskedPaths and readonlyPaths: a path that does not exist needs neither.
     for path in m.masked.iter() {
@@ -154,6 +148,22 @@ pub fn build(m: &wire::Mounts<'_>, in_user_namespace: bool) -> Result<(), ()> {
         pivot(&root)?;
     }
     Ok(())
+}
+
+/// The directory at `path`: the mount on top of it.
+fn open_root(path: &CStr) -> Result<OwnedFd, ()> {
+    rustix::fs::open(
+        path,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| {
+        error!(
+            "mounts: open root {}: {}",
+            Bytes(path.to_bytes()),
+            MountError(e)
+        )
+    })
 }
 
 fn bind_source_is_file(entry: &wire::Mount<'_>) -> bool {

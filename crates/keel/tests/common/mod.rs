@@ -13,6 +13,9 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+pub mod unprivileged;
+pub mod user;
+
 /// How long one run of keel may take before it counts as a hang.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -151,6 +154,21 @@ impl Scratch {
         out
     }
 
+    /// A minimal root filesystem in `rootfs`: the directories `dirs`, busybox (static) and
+    /// links to it for `applets`.
+    pub fn busybox_root(&self, dirs: &[&str], applets: &[&str]) -> PathBuf {
+        let root = self.dir("rootfs");
+        for d in ["bin"].iter().chain(dirs) {
+            std::fs::create_dir_all(root.join(d)).expect("mkdir");
+        }
+        std::fs::copy("/bin/busybox", root.join("bin/busybox"))
+            .expect("busybox-static (scripts/setup.sh installs it)");
+        for applet in applets {
+            std::os::unix::fs::symlink("busybox", root.join("bin").join(applet)).expect("symlink");
+        }
+        root
+    }
+
     /// A copy of keel with `config` (a file from [`config`](Self::config)) embedded, as
     /// `keel-gen embed` writes it.
     pub fn embedded_keel(&self, name: &str, config: &std::path::Path) -> PathBuf {
@@ -171,8 +189,46 @@ impl Drop for Scratch {
     }
 }
 
+/// What a shell workload under Landlock needs: system directories to read and run, /proc to
+/// read, /dev/null to write.
+const SYSTEM_READ: &str = "[[landlock.path]]\npath = \"/usr\"\naccess = [\"read\", \"execute\"]\n\
+     [[landlock.path]]\npath = \"/etc\"\naccess = [\"read\"]\n\
+     [[landlock.path]]\npath = \"/proc\"\naccess = [\"read\"]\n\
+     [[landlock.path]]\npath = \"/dev/null\"\naccess = [\"write_file\"]\n";
+
+/// The /bin, /lib and /lib64 links of a merged-/usr system resolve into /usr, but a
+/// non-merged one has them as directories: grant those that exist.
+pub fn landlock_system() -> String {
+    let mut rules = SYSTEM_READ.to_owned();
+    for dir in ["/bin", "/lib", "/lib64", "/sbin"] {
+        let is_real_dir = std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir());
+        if is_real_dir {
+            rules +=
+                &format!("[[landlock.path]]\npath = \"{dir}\"\naccess = [\"read\", \"execute\"]\n");
+        }
+    }
+    rules
+}
+
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+/// The stderr of a run that must have failed in set-up (status 125) before the workload.
+pub fn setup_error(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(125),
+        "stdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "the workload never ran: {}",
+        text(&out.stdout)
+    );
+    text(&out.stderr)
 }
 
 /// The stdout of a run that must have exited 0.
