@@ -8,8 +8,9 @@ set -euo pipefail
 # docker.io, podman and runc run the engine tier (scripts/engine-tests.sh), python3 its
 # terminal driver; libseccomp-dev is the seccomp compiler's second oracle (keel-gen's tests).
 # groff-base renders the man pages keel-gen man writes (keel-gen's tests, scripts/package-test.sh).
+# redis-server (with redis-cli) is the real sd_notify daemon keel starts as a service (crates/keel/tests/services.rs).
 packages=(qemu-system-x86 busybox-static cpio lz4 zstd util-linux procps file python3 runc crun
-    docker.io podman libseccomp-dev pkg-config groff-base man-db)
+    docker.io podman libseccomp-dev pkg-config groff-base man-db redis-server)
 if [[ ${1:-} == --bench ]]; then
     # s6 and supervisor: the service supervisors scripts/bench-services.sh sets keel beside.
     packages+=(tini dumb-init catatonit bubblewrap hyperfine strace s6 supervisor)

@@ -95,7 +95,7 @@ names_schema!(
 );
 
 /// `[process.user]` (OCI `process.user`). Without uid and gid, only the umask is set.
-#[derive(Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserTable {
     /// The user id, 0..=4294967294, given with gid; switching needs CAP_SETUID and CAP_SETGID.
@@ -113,7 +113,7 @@ pub struct UserTable {
 }
 
 /// `[process.capabilities]` (OCI `process.capabilities`); an absent set is empty.
-#[derive(Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CapabilitiesTable {
     /// Capabilities outside it are gone for good, even for a setuid program.
@@ -134,7 +134,7 @@ pub struct CapabilitiesTable {
 }
 
 /// An entry of `[[process.rlimits]]` (OCI `process.rlimits`).
-#[derive(Deserialize, Serialize, JsonSchema)]
+#[derive(Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RlimitTable {
     /// The resource, an RLIMIT_ name (the prefix and the case are optional).

@@ -33,6 +33,7 @@ fn every_example_builds_and_inspects_back_to_the_same_bytes() {
         "sandbox.toml",
         "seccomp.toml",
         "security.toml",
+        "services.toml",
         "supervise.toml",
     ] {
         assert!(names.contains(&required), "examples/{required} is missing");
@@ -438,7 +439,7 @@ fn inspect_keel_shows_the_parts_and_embed_refuses_a_config_needing_a_missing_one
     assert_eq!(
         shown,
         format!(
-            "keel {}\nbuilt with: cgroup namespaces mounts classic-mounts security seccomp landlock seal\nwithout: (none)\n",
+            "keel {}\nbuilt with: cgroup namespaces mounts classic-mounts security seccomp landlock seal services\nwithout: (none)\n",
             path(&full)
         )
     );

@@ -482,6 +482,58 @@ fn errors_point_at_line_and_column() {
             "[[process.rlimits]]\ntype = \"CORE\"\nsoft = -1\nhard = \"infinity\"\n",
             "3:8: rlimit values are integers from 0, or \"unlimited\"",
         ),
+        (
+            "[[service]]\nname = \"a\"\nargs = [\"x\"]\nafter = [\"b\"]\n[[service]]\nname = \"b\"\nargs = [\"y\"]\nafter = [\"a\"]\n",
+            "8:10: after makes a cycle: a → b → a",
+        ),
+        (
+            "[[service]]\nname = \"a\"\nargs = [\"x\"]\nafter = [\"bb\"]\n[[service]]\nname = \"b\"\nargs = [\"y\"]\n",
+            "4:10: after names \"bb\", which is no [[service]]; did you mean \"b\"?",
+        ),
+        (
+            "[[service]]\nname = \"a\"\nargs = [\"x\"]\nafter = [\"a\"]\n",
+            "4:10: a service cannot start after itself",
+        ),
+        (
+            "[[service]]\nname = \"a\"\nargs = [\"x\"]\n[[service]]\nname = \"a\"\nargs = [\"y\"]\n",
+            "5:8: a service is already named \"a\": names are unique",
+        ),
+        (
+            "[[service]]\nname = \"a b\"\nargs = [\"x\"]\n",
+            "2:8: service name \"a b\": 1 to 32 of A-Z a-z 0-9 . _ -, as in name = \"db\"",
+        ),
+        (
+            "[[service]]\nname = \"a\"\nargs = [\"x\"]\nready = \"fd:2\"\n",
+            "4:9: ready = \"fd:2\": fd 2 is the service's stderr; use fd:3 or above",
+        ),
+        (
+            "[[service]]\nname = \"a\"\nargs = [\"x\"]\nready = \"fd:x\"\n",
+            "4:9: ready = \"fd:x\": the fd is a number from 3 to 255, as in \"fd:3\"",
+        ),
+        (
+            "[[service]]\nname = \"a\"\nargs = [\"x\"]\nready = \"notfy\"\n",
+            "4:9: ready = \"notfy\": \"started\", \"notify\" or \"fd:N\"; did you mean \"notify\"?",
+        ),
+        (
+            "[[service]]\nname = \"a\"\nargs = [\"x\"]\nready_timeout = \"1s\"\n",
+            "4:17: ready_timeout needs ready = \"notify\" or \"fd:N\": a started service is ready at once",
+        ),
+        (
+            "[[service]]\nname = \"a\"\nargs = [\"x\"]\nrestart = \"sometimes\"\n",
+            "4:11: restart = \"sometimes\": \"no\", \"on-failure\" or \"always\"",
+        ),
+        (
+            "[[service]]\nname = \"a\"\nargs = [\"x\"]\nrestart_delay = \"2s\"\nrestart_max = \"1s\"\n",
+            "5:15: restart_max is shorter than restart_delay: the delay doubles up to restart_max",
+        ),
+        (
+            "[[service]]\nname = \"a\"\n",
+            "1:1: service \"a\" has no args: name its program, as in args = [\"/usr/bin/redis-server\"]",
+        ),
+        (
+            "[[service]]\nname = \"a\"\nargs = [\"x\"]\nstop_signal = \"QUITE\"\n",
+            "4:15: unknown signal \"QUITE\": use a name such as \"KILL\" or \"SIGKILL\", 1..=64, or RTMIN+n; did you mean \"QUIT\"?",
+        ),
     ];
     let dir = scratch();
     let file = dir.join("keel.toml");

@@ -519,6 +519,58 @@ prop_compose! {
     }
 }
 
+prop_compose! {
+    /// A `[[service]]`, named `s{index}`, after some of the services before it (any of
+    /// which keel-gen may reorder, as their order is theirs to keep).
+    fn service(index: usize)(
+        process in process(),
+        security in security(),
+        after in proptest::sample::subsequence((0..index).collect::<Vec<_>>(), 0..=index.min(3)),
+        ready in proptest::sample::select(vec!["started".to_owned(), "notify".to_owned(), "fd:3".to_owned(), "fd:255".to_owned()]),
+        restart in proptest::option::of(proptest::sample::select(vec!["no", "on-failure", "always"])),
+        times in vec(proptest::option::of(1..100_000u32), 5),
+        stop_signal in proptest::option::of(signal()),
+        critical in proptest::option::of(any::<bool>()),
+    ) -> Table {
+        let mut table = process;
+        // oom_score_adj is keel's own, not a service's.
+        table.extend(security.into_iter().filter(|(key, _)| key != "oom_score_adj"));
+        table.insert("name".into(), Value::String(format!("s{index}")));
+        if !after.is_empty() {
+            table.insert("after".into(), strings(after.iter().map(|i| format!("s{i}")).collect()));
+        }
+        table.insert("ready".into(), Value::String(ready.clone()));
+        if let Some(restart) = restart {
+            table.insert("restart".into(), Value::String(restart.into()));
+        }
+        let [stop_grace, timeout, delay, max, reset] = [0, 1, 2, 3, 4].map(|i| times[i]);
+        let (delay, max) = match (delay, max) {
+            (Some(d), Some(m)) => (Some(d.min(m)), Some(d.max(m))),
+            other => other,
+        };
+        let timeout = timeout.filter(|_| ready != "started");
+        let named = [("stop_grace", stop_grace), ("ready_timeout", timeout), ("restart_reset", reset)];
+        for (key, ms) in named.into_iter().chain(delay.zip(max).map(|(d, m)| [("restart_delay", Some(d)), ("restart_max", Some(m))]).into_iter().flatten()) {
+            if let Some(ms) = ms {
+                table.insert(key.into(), Value::String(format!("{ms}ms")));
+            }
+        }
+        if let Some(signal) = stop_signal {
+            table.insert("stop_signal".into(), Value::String(signal));
+        }
+        if let Some(critical) = critical {
+            table.insert("critical".into(), Value::Boolean(critical));
+        }
+        table
+    }
+}
+
+fn services() -> impl Strategy<Value = Value> {
+    (0..4usize)
+        .prop_flat_map(|n| (0..n).map(service).collect::<Vec<_>>())
+        .prop_map(|tables| Value::Array(tables.into_iter().map(Value::Table).collect()))
+}
+
 fn document() -> impl Strategy<Value = String> {
     (
         proptest::option::of((process(), security())),
@@ -526,38 +578,44 @@ fn document() -> impl Strategy<Value = String> {
         proptest::option::of(cgroup()),
         proptest::option::of(namespaces()),
         proptest::option::of(mounts()),
+        proptest::option::of(services()),
     )
-        .prop_map(|(process, supervision, cgroup, namespaces, mounts)| {
-            let mut document = Table::new();
-            if let Some((mut process, security)) = process {
-                process.extend(security);
-                document.insert("process".into(), Value::Table(process));
-            }
-            if let Some(supervision) = supervision {
-                document.insert("supervision".into(), Value::Table(supervision));
-            }
-            if let Some(cgroup) = cgroup {
-                document.insert("cgroup".into(), Value::Table(cgroup));
-            }
-            let (table, entries) = mounts.unwrap_or_default();
-            if let Some(mut namespaces) = namespaces {
-                // Mounts under [namespaces] need a mount namespace.
-                if (table.is_some() || entries.is_some())
-                    && let Some(Value::Array(unshare)) = namespaces.get_mut("unshare")
-                    && !unshare.contains(&Value::String("mount".into()))
-                {
-                    unshare.push(Value::String("mount".into()));
+        .prop_map(
+            |(process, supervision, cgroup, namespaces, mounts, services)| {
+                let mut document = Table::new();
+                if let Some((mut process, security)) = process {
+                    process.extend(security);
+                    document.insert("process".into(), Value::Table(process));
                 }
-                document.insert("namespaces".into(), Value::Table(namespaces));
-            }
-            if let Some(table) = table {
-                document.insert("mounts".into(), Value::Table(table));
-            }
-            if let Some(entries) = entries {
-                document.insert("mount".into(), entries);
-            }
-            toml::to_string(&document).unwrap()
-        })
+                if let Some(supervision) = supervision {
+                    document.insert("supervision".into(), Value::Table(supervision));
+                }
+                if let Some(cgroup) = cgroup {
+                    document.insert("cgroup".into(), Value::Table(cgroup));
+                }
+                let (table, entries) = mounts.unwrap_or_default();
+                if let Some(mut namespaces) = namespaces {
+                    // Mounts under [namespaces] need a mount namespace.
+                    if (table.is_some() || entries.is_some())
+                        && let Some(Value::Array(unshare)) = namespaces.get_mut("unshare")
+                        && !unshare.contains(&Value::String("mount".into()))
+                    {
+                        unshare.push(Value::String("mount".into()));
+                    }
+                    document.insert("namespaces".into(), Value::Table(namespaces));
+                }
+                if let Some(table) = table {
+                    document.insert("mounts".into(), Value::Table(table));
+                }
+                if let Some(entries) = entries {
+                    document.insert("mount".into(), entries);
+                }
+                if let Some(services) = services {
+                    document.insert("service".into(), services);
+                }
+                toml::to_string(&document).unwrap()
+            },
+        )
 }
 
 proptest! {

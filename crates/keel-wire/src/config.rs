@@ -20,6 +20,8 @@ pub struct Config<'a> {
     pub mounts: Option<Mounts<'a>>,
     /// The Landlock ruleset; `None` (the section is absent): none.
     pub landlock: Option<Landlock<'a>>,
+    /// The services keel runs beside the program; empty (the section is absent): none.
+    pub services: Services<'a>,
 }
 
 /// Section `0x01`: the program, its environment, its working directory and its privileges.
@@ -115,6 +117,61 @@ pub struct LandlockPort {
     pub access: u64,
     /// The TCP port.
     pub port: u16,
+}
+
+/// Section `0x07`: a process keel starts, restarts and stops beside the program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Service<'a> {
+    /// 1 to [`SERVICE_NAME_MAX`](crate::SERVICE_NAME_MAX) of `[A-Za-z0-9._-]`, for the log.
+    pub name: &'a CStr,
+    /// What it runs: args (required) and the settings of section `0x01` but oom_score_adj
+    /// and seccomp.
+    pub process: Process<'a>,
+    /// The services started before it and ready first: indexes of earlier services,
+    /// increasing.
+    pub after: List<'a, u8>,
+    /// How it says it is ready.
+    pub ready: Ready,
+    /// When it is started again after it exits.
+    pub restart: Restart,
+    /// When it stops for good, keel stops everything and exits with its status.
+    pub critical: bool,
+    /// The signal that stops it, `1..=64`.
+    pub stop_signal: u8,
+    /// Milliseconds between the stop signal and SIGKILL; 0: keel's grace.
+    pub stop_grace_ms: u32,
+    /// Milliseconds it has to become ready, else it counts as a failed start; 0: no limit.
+    pub ready_timeout_ms: u32,
+    /// The first delay before a restart, in milliseconds; it doubles after each restart.
+    pub restart_delay_ms: u32,
+    /// The longest delay before a restart, at least `restart_delay_ms`.
+    pub restart_max_ms: u32,
+    /// A run at least this long (milliseconds) resets the delay to `restart_delay_ms`.
+    pub restart_reset_ms: u32,
+}
+
+/// How a [`Service`] reports that it is ready; the services after it start then.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Ready {
+    /// Once it is started (exec'd): it reports nothing.
+    #[default]
+    Started,
+    /// systemd's sd_notify: it sends `READY=1` to the datagram socket in `NOTIFY_SOCKET`.
+    Notify,
+    /// s6's notification-fd: it writes a newline to this descriptor, `3..=255`.
+    Fd(u8),
+}
+
+/// When a [`Service`] that exited is started again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Restart {
+    /// Never.
+    #[default]
+    No,
+    /// When it failed: a status other than 0, a signal, or no readiness in time.
+    OnFailure,
+    /// Whenever it exits (while keel is not stopping).
+    Always,
 }
 
 /// Who the program runs as.
@@ -479,6 +536,8 @@ pub type MountList<'a> = List<'a, Mount<'a>>;
 pub type LandlockPaths<'a> = List<'a, LandlockPath<'a>>;
 /// Landlock port rules.
 pub type LandlockPorts<'a> = List<'a, LandlockPort>;
+/// Services.
+pub type Services<'a> = List<'a, Service<'a>>;
 
 /// A set of exit codes, 0..=255.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -15,8 +15,9 @@ use crate::check::{
 };
 use crate::config::{
     Capabilities, Cgroup, Config, ExitCodes, IdMap, IdMaps, Landlock, LandlockPath, LandlockPort,
-    Mode, Mount, MountKind, MountList, Mounts, NamespaceSet, Namespaces, Process, Rlimit, Rlimits,
-    SeccompFilter, SignalRewrites, Strings, Supervision, Upper, User,
+    Mode, Mount, MountKind, MountList, Mounts, NamespaceSet, Namespaces, Process, Ready, Restart,
+    Rlimit, Rlimits, SeccompFilter, Service, Services, SignalRewrites, Strings, Supervision, Upper,
+    User,
 };
 use crate::crc::crc32c;
 use crate::features::Features;
@@ -25,10 +26,11 @@ use crate::id;
 use crate::limits::{
     HOST_NAME_MAX, MAX_ARGS, MAX_CONTROLLERS, MAX_DELEGATES, MAX_ENV, MAX_GIDS, MAX_ID_MAPS,
     MAX_LANDLOCK_RULES, MAX_LIMITS, MAX_LOWER_LAYERS, MAX_MOUNT_PATHS, MAX_MOUNTS, MAX_RLIMITS,
-    MAX_SECCOMP_INSTRUCTIONS, MAX_SIGNAL, OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN,
+    MAX_SECCOMP_INSTRUCTIONS, MAX_SERVICES, MAX_SIGNAL, OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN,
+    SERVICE_NAME_MAX,
 };
 use crate::list::{List, Record};
-use crate::record::{LANDLOCK_PORT_LEN, MOUNT_HEAD_LEN, delegate_head_len};
+use crate::record::{LANDLOCK_PORT_LEN, MOUNT_HEAD_LEN, SERVICE_HEAD_LEN, delegate_head_len};
 
 /// Why a config was refused: the byte offset where the problem is, and what was expected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +103,7 @@ fn decode_into<'a>(
                 self::mounts(&section, at, mounts, built)?
             }
             id::LANDLOCK => landlock(&section, at, config.landlock.insert(Landlock::default()))?,
+            id::SERVICES => services(&section, at, &mut config.services, built)?,
             _ => skip_unknown(section.id, at)?,
         }
     }
@@ -114,6 +117,7 @@ fn section_part(id: u8) -> Option<Features> {
         id::NAMESPACES => Some(Features::NAMESPACES),
         id::MOUNTS => Some(Features::MOUNTS),
         id::LANDLOCK => Some(Features::LANDLOCK),
+        id::SERVICES => Some(Features::SERVICES),
         _ => None,
     }
 }
@@ -928,4 +932,135 @@ fn check_mount(mount: &Mount<'_>, strings: &[u8], at: &mut usize) -> Check {
 fn path<'a>(payload: &'a [u8], at: &mut usize, field: &ListField) -> Check<Option<&'a CStr>> {
     let strings: Strings<'a> = list(payload, at, field)?;
     Ok(strings.iter().next())
+}
+
+#[inline(never)]
+fn services<'a>(
+    section: &Entry<'a>,
+    at: &mut usize,
+    services: &mut Services<'a>,
+    built: Features,
+) -> Check {
+    use id::services::*;
+    let mut fields = section.fields();
+    while let Some(field) = fields.next(at)? {
+        match field.id {
+            ENTRIES => *services = service_list(field.payload, at, built)?,
+            _ => skip_unknown(field.id, at)?,
+        }
+    }
+    Ok(())
+}
+
+/// Service records, each checked by [`service`].
+fn service_list<'a>(payload: &'a [u8], at: &mut usize, built: Features) -> Check<Services<'a>> {
+    let mut len = 0;
+    let mut rest = payload;
+    while !rest.is_empty() {
+        if len == MAX_SERVICES {
+            return Err("more than 32 services");
+        }
+        (_, rest) = service(rest, len, at, built)?;
+        len += 1;
+    }
+    Ok(List {
+        bytes: payload,
+        len,
+        record: PhantomData,
+    })
+}
+
+/// The service record at the start of `bytes`, the one numbered `index` (its `after` may
+/// name only earlier ones), checked with `at` on its head, and the bytes after it.
+pub(crate) fn service<'a>(
+    bytes: &'a [u8],
+    index: usize,
+    at: &mut usize,
+    built: Features,
+) -> Check<(Service<'a>, &'a [u8])> {
+    let Some((head, rest)) = bytes.split_first_chunk::<SERVICE_HEAD_LEN>() else {
+        return Err("service must be a 26-byte head, a name, its after and its process");
+    };
+    let &[flags, fd, stop_signal, after, ref times @ .., p0, p1] = head;
+    let (words, _) = times.as_chunks::<4>();
+    let &[grace, timeout, delay, max, reset] = words else {
+        return Err("service head is 26 bytes");
+    };
+    let ready = match (flags >> 1 & 3, fd) {
+        (0, 0) => Ready::Started,
+        (1, 0) => Ready::Notify,
+        (2, 3..) => Ready::Fd(fd),
+        _ => return Err("service ready must be 0 or 1 with fd 0, or 2 with fd 3..=255"),
+    };
+    let restart = match flags >> 3 {
+        0 => Restart::No,
+        1 => Restart::OnFailure,
+        2 => Restart::Always,
+        _ => return Err("service restart must be 0..=2, the flags' bits 5-7 0"),
+    };
+    *at += 2;
+    let stop_signal = signal(&[stop_signal])?;
+    let service = |name, after, process| Service {
+        name,
+        process,
+        after,
+        ready,
+        restart,
+        critical: flags & 1 != 0,
+        stop_signal,
+        stop_grace_ms: u32::from_le_bytes(grace),
+        ready_timeout_ms: u32::from_le_bytes(timeout),
+        restart_delay_ms: u32::from_le_bytes(delay),
+        restart_max_ms: u32::from_le_bytes(max),
+        restart_reset_ms: u32::from_le_bytes(reset),
+    };
+    *at += 14;
+    if u32::from_le_bytes(delay) > u32::from_le_bytes(max) {
+        return Err("service restart_max_ms must be at least restart_delay_ms");
+    }
+    *at += 10;
+    let Some((name, rest)) = <&CStr>::split(rest) else {
+        return Err("service name lacks its NUL");
+    };
+    let valid = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-');
+    if !(1..=SERVICE_NAME_MAX).contains(&name.count_bytes()) || !name.to_bytes().iter().all(valid) {
+        return Err("service name must be 1 to 32 of A-Z a-z 0-9 . _ -");
+    }
+    *at += name.count_bytes() + 1;
+    let Some((after, rest)) = rest.split_at_checked(usize::from(after)) else {
+        return Err("service after overruns the services");
+    };
+    let mut next = 0;
+    for &earlier in after {
+        if earlier < next || usize::from(earlier) >= index {
+            return Err("service after must name earlier services, increasing");
+        }
+        next = earlier + 1;
+        *at += 1;
+    }
+    let Some((payload, rest)) = rest.split_at_checked(usize::from(u16::from_le_bytes([p0, p1])))
+    else {
+        return Err("service process overruns the services");
+    };
+    let fields = Entry {
+        id: id::PROCESS,
+        offset: *at,
+        payload,
+    };
+    let mut process_settings = Process::default();
+    process(&fields, at, &mut process_settings, built)?;
+    *at = fields.offset;
+    if process_settings.args.is_empty() {
+        return Err("service needs args");
+    }
+    if process_settings.oom_score_adj.is_some() || process_settings.seccomp.is_some() {
+        return Err("a service takes no oom_score_adj and no seccomp");
+    }
+    *at += payload.len();
+    let after = List {
+        bytes: after,
+        len: after.len(),
+        record: PhantomData,
+    };
+    Ok((service(name, after, process_settings), rest))
 }

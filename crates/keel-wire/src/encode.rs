@@ -4,7 +4,9 @@
 
 use core::ffi::CStr;
 
-use crate::config::{Cgroup, Config, Landlock, Mounts, Namespaces, Process, Supervision};
+use crate::config::{
+    Cgroup, Config, Landlock, Mounts, Namespaces, Process, Ready, Restart, Service, Supervision,
+};
 use crate::crc::crc32c;
 use crate::decode::{Error, decode};
 use crate::frame::{ENTRY_HEADER_LEN, HEADER_LEN, MAGIC, VERSION};
@@ -61,6 +63,9 @@ pub fn encode(config: &Config<'_>, out: &mut [u8]) -> Result<usize, EncodeError>
     if let Some(landlock) = &config.landlock {
         writer.landlock(landlock);
     }
+    let start = writer.begin(id::SERVICES);
+    writer.list_field(id::services::ENTRIES, config.services);
+    writer.finish_section(start);
     let needed = writer.len;
     let encoded = out
         .get_mut(..needed)
@@ -176,8 +181,14 @@ impl Writer<'_> {
     }
 
     fn process(&mut self, process: &Process<'_>) {
-        use id::process::*;
         let start = self.begin(id::PROCESS);
+        self.process_fields(process);
+        self.finish_section(start);
+    }
+
+    /// The fields of a process section, also a service's.
+    fn process_fields(&mut self, process: &Process<'_>) {
+        use id::process::*;
         self.list_field(ARGS, process.args);
         self.flag_field(ENV_CLEAR, process.env_clear);
         self.list_field(ENV_SET, process.env_set);
@@ -214,7 +225,6 @@ impl Writer<'_> {
             self.put(filter.program);
             self.finish(start);
         }
-        self.finish_section(start);
     }
 
     fn supervision(&mut self, supervision: &Supervision<'_>) {
@@ -304,4 +314,44 @@ impl Writer<'_> {
         self.list_field(PORTS, landlock.ports);
         self.finish(start);
     }
+}
+
+/// Writes `service` as a record into the start of `out` (see the module docs' section
+/// `0x07`) and returns its length, which may be more than `out` holds.
+pub(crate) fn service(service: &Service<'_>, out: &mut [u8]) -> usize {
+    const PROCESS_LEN_AT: usize = 24;
+    let mut writer = Writer { out, len: 0 };
+    let (ready, fd) = match service.ready {
+        Ready::Started => (0, 0),
+        Ready::Notify => (1, 0),
+        Ready::Fd(fd) => (2, fd),
+    };
+    let restart = match service.restart {
+        Restart::No => 0,
+        Restart::OnFailure => 1,
+        Restart::Always => 2,
+    };
+    let flags = u8::from(service.critical) | ready << 1 | restart << 3;
+    // More than 255 is written as 255, and the after that does not fit breaks the framing.
+    let after = u8::try_from(service.after.len()).unwrap_or(u8::MAX);
+    writer.put(&[flags, fd, service.stop_signal, after]);
+    for time in [
+        service.stop_grace_ms,
+        service.ready_timeout_ms,
+        service.restart_delay_ms,
+        service.restart_max_ms,
+        service.restart_reset_ms,
+    ] {
+        writer.put(&time.to_le_bytes());
+    }
+    writer.put(&[0, 0]);
+    writer.put(service.name.to_bytes_with_nul());
+    writer.put(service.after.bytes);
+    let start = writer.len;
+    writer.process_fields(&service.process);
+    let len = u16::try_from(writer.len - start).unwrap_or(u16::MAX);
+    if let Some(dst) = writer.out.get_mut(PROCESS_LEN_AT..PROCESS_LEN_AT + 2) {
+        dst.copy_from_slice(&len.to_le_bytes());
+    }
+    writer.len
 }

@@ -30,14 +30,16 @@ impl Features {
     pub const LANDLOCK: Features = Features(1 << 6);
     /// Re-executing keel from a sealed copy of itself (`seal_exe`).
     pub const SEAL: Features = Features(1 << 7);
+    /// The services section: several supervised processes beside the workload.
+    pub const SERVICES: Features = Features(1 << 8);
 
     /// No optional part: the tini-class keel.
     pub const NONE: Features = Features(0);
     /// Every part, in the order [`Features::NAMES`] lists them.
-    pub const ALL: Features = Features(0xff);
+    pub const ALL: Features = Features(0x1ff);
 
     /// Each part and its name, which is also the init's cargo feature.
-    pub const NAMES: [(Features, &'static str); 8] = [
+    pub const NAMES: [(Features, &'static str); 9] = [
         (Features::CGROUP, "cgroup"),
         (Features::NAMESPACES, "namespaces"),
         (Features::MOUNTS, "mounts"),
@@ -46,6 +48,7 @@ impl Features {
         (Features::SECCOMP, "seccomp"),
         (Features::LANDLOCK, "landlock"),
         (Features::SEAL, "seal"),
+        (Features::SERVICES, "services"),
     ];
 
     /// The first bytes of a [`Features::record`].
@@ -103,6 +106,7 @@ impl Features {
             Features::SECCOMP => "this keel was built without seccomp",
             Features::LANDLOCK => "this keel was built without landlock",
             Features::SEAL => "this keel was built without seal",
+            Features::SERVICES => "this keel was built without services",
             _ => "this keel was built without a part this config needs",
         })
     }

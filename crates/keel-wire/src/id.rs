@@ -6,6 +6,7 @@ pub const CGROUP: u8 = 0x03;
 pub const NAMESPACES: u8 = 0x04;
 pub const MOUNTS: u8 = 0x05;
 pub const LANDLOCK: u8 = 0x06;
+pub const SERVICES: u8 = 0x07;
 
 pub mod process {
     pub const ARGS: u8 = 1;
@@ -73,4 +74,8 @@ pub mod landlock {
     pub const SCOPED: u8 = 4;
     pub const PATHS: u8 = 5;
     pub const PORTS: u8 = 6;
+}
+
+pub mod services {
+    pub const ENTRIES: u8 = 1;
 }

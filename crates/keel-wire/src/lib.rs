@@ -33,7 +33,7 @@
 //!   [`Namespaces`] or [`Mounts`] whose defaults are the usual set-up.
 //! - Repeated items are a [`List`] of records that [`decode`] has checked, so reading them
 //!   cannot fail: [`Strings`], [`Gids`], [`Rlimits`], [`Delegates`], [`Limits`], [`IdMaps`],
-//!   [`MountList`].
+//!   [`MountList`], [`Services`].
 //! - [`MAGIC`] starts every config; keel checks for it before calling [`decode`] on a
 //!   config embedded in its binary.
 //! - [`decode_for`]`(&[u8], `[`Features`]`)` is [`decode`] for a keel built without some
@@ -259,6 +259,39 @@
 //! path with its NUL; a **landlock port** record ([`LandlockPort`]) is 10 bytes, the
 //! access rights (u64) and the TCP port (u16).
 //!
+//! ## Section `0x07`: services ([`Services`])
+//!
+//! Present, keel runs each service beside the program: it starts a service once those its
+//! `after` names are ready, restarts it by its policy with a doubling back-off, and when the
+//! program exits (or keel gets its stop signal) stops the services in reverse order, each
+//! with its stop signal, its grace, then SIGKILL, before the drain.
+//!
+//! | id | field | type | rule |
+//! |---:|-------|------|------|
+//! | 1 | entries | services | at most [`MAX_SERVICES`] |
+//!
+//! A [`Service`] record is a 26-byte head, then its parts:
+//!
+//! | offset | size | content |
+//! |-------:|-----:|---------|
+//! | 0 | 1 | flags: bit 0 critical, bits 1–2 ready ([`Ready`]: 0 started, 1 notify, 2 fd), bits 3–4 restart ([`Restart`]: 0 no, 1 on-failure, 2 always), bits 5–7 are 0 |
+//! | 1 | 1 | ready fd: `3..=255` when ready is 2, else 0 |
+//! | 2 | 1 | stop signal, `1..=`[`MAX_SIGNAL`] |
+//! | 3 | 1 | number of after |
+//! | 4 | 4 | stop_grace_ms (u32): 0 is keel's grace |
+//! | 8 | 4 | ready_timeout_ms (u32): 0 is no limit |
+//! | 12 | 4 | restart_delay_ms (u32): the first back-off |
+//! | 16 | 4 | restart_max_ms (u32): the back-off's ceiling, at least restart_delay_ms |
+//! | 20 | 4 | restart_reset_ms (u32): a run this long resets the back-off |
+//! | 24 | 2 | length of the process fields (u16) |
+//! | 26 | | the name with its NUL, the after (one byte each), the process fields |
+//!
+//! - The **name** is 1 to [`SERVICE_NAME_MAX`] bytes of `[A-Za-z0-9._-]`.
+//! - **after** are indexes of earlier records, strictly increasing: the order of the records
+//!   is an order to start them in, and cycles cannot be written.
+//! - The **process fields** are those of section `0x01`, with the same rules and the same
+//!   feature checks; `args` is required, `oom_score_adj` and `seccomp` are not allowed.
+//!
 //! ## Adding a section
 //!
 //! A new section is added this way: a table above, its ids in `id.rs`, a struct in [`Config`]
@@ -291,6 +324,7 @@ mod id;
 mod limits;
 mod list;
 mod record;
+mod service;
 pub mod syntax;
 
 // The API is flat: everything keel, keel-gen and the tools use is `keel_wire::X`, whichever
@@ -302,8 +336,9 @@ pub use check::{
 pub use config::{
     Capabilities, Cgroup, Config, Delegate, Delegates, ExitCodes, Gids, IdMap, IdMaps, Landlock,
     LandlockPath, LandlockPaths, LandlockPort, LandlockPorts, Limit, Limits, Mode, Mount,
-    MountKind, MountList, Mounts, NamespaceSet, Namespaces, Process, Rlimit, Rlimits,
-    SeccompFilter, SignalRewrites, Strings, Supervision, TimeOffsets, Upper, User,
+    MountKind, MountList, Mounts, NamespaceSet, Namespaces, Process, Ready, Restart, Rlimit,
+    Rlimits, SeccompFilter, Service, Services, SignalRewrites, Strings, Supervision, TimeOffsets,
+    Upper, User,
 };
 pub use crc::crc32c;
 pub use decode::{Error, decode, decode_for};
@@ -314,6 +349,7 @@ pub use limits::{
     CAP_LAST_CAP, CONTROLLER_NAME_MAX, DEFAULT_CGROUP_ROOT, DEFAULT_LEAF, HOST_NAME_MAX, MAX_ARGS,
     MAX_CONTROLLERS, MAX_DELEGATES, MAX_ENV, MAX_GIDS, MAX_ID_MAPS, MAX_LANDLOCK_RULES, MAX_LIMITS,
     MAX_LOWER_LAYERS, MAX_MOUNT_PATHS, MAX_MOUNTS, MAX_RLIMITS, MAX_SECCOMP_INSTRUCTIONS,
-    MAX_SIGNAL, MOUNT_OPTION_MAX, NAME_MAX, OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, PATH_MAX,
+    MAX_SERVICES, MAX_SIGNAL, MOUNT_OPTION_MAX, NAME_MAX, OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN,
+    PATH_MAX, SERVICE_NAME_MAX,
 };
 pub use list::{List, Record};

@@ -10,6 +10,10 @@ pub const MAX_ENV: usize = 1024;
 pub const PATH_MAX: usize = 4096;
 /// Most instructions in a seccomp filter (the kernel's `BPF_MAXINSNS`).
 pub const MAX_SECCOMP_INSTRUCTIONS: usize = 4096;
+/// Most services.
+pub const MAX_SERVICES: usize = 32;
+/// Longest service name.
+pub const SERVICE_NAME_MAX: usize = 32;
 /// Most Landlock path rules, and most port rules.
 pub const MAX_LANDLOCK_RULES: usize = 256;
 /// Highest Linux signal number.

@@ -1,5 +1,5 @@
 //! Repeated items: a [`List`] of [`Record`]s framed back to back, and the records every
-//! list type builds on, strings and u32s.
+//! list type builds on, strings, u32s and bytes.
 
 use core::ffi::CStr;
 use core::marker::PhantomData;
@@ -92,5 +92,15 @@ impl<'a> Record<'a> for u32 {
 
     fn write(&self, mut put: impl FnMut(&[u8])) {
         put(&self.to_le_bytes());
+    }
+}
+
+impl<'a> Record<'a> for u8 {
+    fn split(bytes: &'a [u8]) -> Option<(u8, &'a [u8])> {
+        bytes.split_first().map(|(byte, rest)| (*byte, rest))
+    }
+
+    fn write(&self, mut put: impl FnMut(&[u8])) {
+        put(&[*self]);
     }
 }

@@ -295,3 +295,7 @@ impl<'a> Record<'a> for Mount<'a> {
         }
     }
 }
+
+/// The length of a [`Service`](crate::Service) record's head, before its name: flags, ready
+/// fd, stop signal, number of after, five u32 times and the length of the process fields.
+pub(crate) const SERVICE_HEAD_LEN: usize = 26;

@@ -183,11 +183,11 @@ fn the_record_reads_back_and_refuses_what_is_not_one() {
         assert_eq!(Features::from_record(&set.record()), Some(set));
     }
     let mut unknown = Features::ALL.record();
-    unknown[9] = 0x01; // a part this version does not have
+    unknown[9] = 0x02; // a part this version does not have
     assert_eq!(Features::from_record(&unknown), None);
     assert_eq!(Features::from_record(b"KEELCONF\xff\x00"), None);
     assert_eq!(Features::from_record(&Features::ALL.record()[..9]), None);
-    assert_eq!(Features::NAMES.len(), 8);
+    assert_eq!(Features::NAMES.len(), 9);
     assert_eq!(
         Features::NAMES
             .iter()

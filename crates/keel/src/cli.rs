@@ -58,6 +58,8 @@ pub struct Settings {
     pub namespaces: Option<wire::Namespaces<'static>>,
     pub mounts: Option<wire::Mounts<'static>>,
     pub landlock: Option<wire::Landlock<'static>>,
+    #[cfg(feature = "services")]
+    pub services: wire::Services<'static>,
 }
 
 /// What the command line asks for: run with these settings, or (`Err`) exit at once with
@@ -113,6 +115,8 @@ impl Settings {
             namespaces: None,
             mounts: None,
             landlock: None,
+            #[cfg(feature = "services")]
+            services: wire::Services::default(),
         }
     }
 

@@ -152,6 +152,10 @@ fn apply(s: &mut Settings, c: &wire::Config<'static>) {
     s.namespaces = c.namespaces;
     s.mounts = c.mounts;
     s.landlock = c.landlock;
+    #[cfg(feature = "services")]
+    {
+        s.services = c.services;
+    }
     s.seal_exe = s.seal_exe.or(v.seal_exe);
 
     if s.mode.is_none() {

@@ -17,14 +17,15 @@ use ufmt::uwrite;
 const PENDING: usize = 1024;
 
 /// Sends `sig` to every process below keel (`own` is keel's pid, `group` the main child's
-/// process group). Returns how many processes were signalled (for as-PID-1: whether any was).
+/// process group, 0 when there is no main child). Returns how many processes were signalled (for as-PID-1: whether any was).
 pub fn signal_rest(own: i32, group: i32, sig: i32) -> usize {
     if own == 1 {
         return usize::from(sys::kill(-1, sig).is_ok());
     }
     match walk(own, sig) {
         Some(n) => n,
-        None => usize::from(sys::kill(-group, sig).is_ok()),
+        None if group > 0 => usize::from(sys::kill(-group, sig).is_ok()),
+        None => 0,
     }
 }
 

@@ -12,4 +12,5 @@ pub const BUILT: Features = Features::NONE
     .with(Features::SECURITY, cfg!(feature = "security"))
     .with(Features::SECCOMP, cfg!(feature = "seccomp"))
     .with(Features::LANDLOCK, cfg!(feature = "landlock"))
-    .with(Features::SEAL, cfg!(feature = "seal"));
+    .with(Features::SEAL, cfg!(feature = "seal"))
+    .with(Features::SERVICES, cfg!(feature = "services"));

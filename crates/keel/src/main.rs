@@ -32,6 +32,8 @@ mod process;
 #[cfg(feature = "seal")]
 mod seal;
 mod security;
+#[cfg(feature = "services")]
+mod services;
 mod signal;
 mod supervise;
 #[allow(unsafe_code)]
@@ -75,7 +77,16 @@ fn run(args: sys::StrArray, env: sys::StrArray, own: Pid, kernel_init: bool) -> 
     if mode == Mode::Machine {
         machine::set_active(true);
     }
-    if s.program.len() == 0 {
+    #[cfg(feature = "services")]
+    if !s.services.is_empty() && mode == Mode::Exec {
+        error!("services need keel to supervise: mode exec replaces keel with the program");
+        return exit::USAGE;
+    }
+    #[cfg(feature = "services")]
+    let services_only = !s.services.is_empty();
+    #[cfg(not(feature = "services"))]
+    let services_only = false;
+    if s.program.len() == 0 && !services_only {
         return cli::missing_program();
     }
     #[cfg(feature = "landlock")]

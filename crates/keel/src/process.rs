@@ -61,20 +61,57 @@ pub struct Launch<'a> {
 /// Returns only on failure, with the status to exit with.
 pub fn exec_workload(l: &Launch<'_>) -> i32 {
     let (s, env, keel) = (l.s, l.env, l.keel);
-    #[cfg(feature = "cgroup")]
-    if let Some(cgroup) = l.cgroup
-        && let Err(e) = crate::cgroup::join(cgroup)
-    {
-        error!("cgroup: join the workload's cgroup: {}", ErrnoText(e));
+    if enter(l).is_err() {
         return exit::SETUP;
     }
-    l.caller.restore();
     let own = rustix::process::getpid();
     let keel_pid = keel.as_raw_nonzero().get().unsigned_abs();
     let listen_pid = lookup(env, b"LISTEN_PID").and_then(parse_decimal);
     let activated = listen_pid == Some(keel_pid);
     close_inherited_fds(s, env, activated);
-    let p = &s.process;
+    let rewrite_listen_pid = activated && own != keel;
+    let listen = rewrite_listen_pid.then(|| listen_pid_entry(own)).flatten();
+    exec_process(l, &s.process, s.program, listen)
+}
+
+/// Runs a service, in the child keel forked for it: as the workload, with its own process
+/// settings and `extra` (its `NOTIFY_SOCKET`) in its environment. keel's descriptors are
+/// all close-on-exec by then. Returns only on failure.
+#[cfg(feature = "services")]
+pub fn exec_service(
+    l: &Launch<'_>,
+    p: &wire::Process<'static>,
+    program: sys::StrArray,
+    extra: Option<&'static CStr>,
+) -> i32 {
+    if enter(l).is_err() {
+        return exit::SETUP;
+    }
+    exec_process(l, p, program, extra)
+}
+
+/// The workload's cgroup, then the caller's signal state back.
+fn enter(l: &Launch<'_>) -> Result<(), ()> {
+    #[cfg(feature = "cgroup")]
+    if let Some(cgroup) = l.cgroup
+        && let Err(e) = crate::cgroup::join(cgroup)
+    {
+        error!("cgroup: join the workload's cgroup: {}", ErrnoText(e));
+        return Err(());
+    }
+    l.caller.restore();
+    Ok(())
+}
+
+/// The working directory, the privileges, the environment (with `extra`, which replaces an
+/// inherited entry of its name), then the exec of `program`.
+fn exec_process(
+    l: &Launch<'_>,
+    p: &wire::Process<'static>,
+    program: sys::StrArray,
+    extra: Option<&'static CStr>,
+) -> i32 {
+    let env = l.env;
     if let Some(cwd) = p.cwd
         && let Err(e) = rustix::process::chdir(cwd)
     {
@@ -85,20 +122,19 @@ pub fn exec_workload(l: &Launch<'_>) -> i32 {
     if crate::security::apply(p, l.landlock).is_err() {
         return exit::SETUP;
     }
-    let rewrite_listen_pid = activated && own != keel;
-    if !rewrite_listen_pid && !p.env_clear && p.env_set.is_empty() && p.env_unset.is_empty() {
-        return exec::exec(s.program, env.as_ptr(), lookup(env, b"PATH"));
+    if extra.is_none() && !p.env_clear && p.env_set.is_empty() && p.env_unset.is_empty() {
+        return exec::exec(program, env.as_ptr(), lookup(env, b"PATH"));
     }
     let mut envp = sys::PtrList::<MAX_ENV>::new();
+    let extra_key = extra.map(name);
     let replaced = |entry: &CStr| {
         let key = name(entry);
         p.env_unset.iter().any(|unset| unset.to_bytes() == key)
             || p.env_set.iter().any(|set| name(set) == key)
-            || (rewrite_listen_pid && key == b"LISTEN_PID")
+            || extra_key == Some(key)
     };
     let inherited = env.iter().filter(|entry| !p.env_clear && !replaced(entry));
-    let listen = rewrite_listen_pid.then(|| listen_pid_entry(own)).flatten();
-    for entry in inherited.chain(p.env_set.iter()).chain(listen) {
+    for entry in inherited.chain(p.env_set.iter()).chain(extra) {
         if envp.push(entry).is_err() {
             error!("environment: more than {} entries", MAX_ENV - 1);
             return exit::SETUP;
@@ -107,7 +143,7 @@ pub fn exec_workload(l: &Launch<'_>) -> i32 {
     let path = envp
         .iter()
         .find_map(|entry| entry.to_bytes().strip_prefix(b"PATH="));
-    exec::exec(s.program, envp.as_ptr(), path)
+    exec::exec(program, envp.as_ptr(), path)
 }
 
 /// Closes every inherited descriptor from 3 up, except the socket-activation ones systemd

@@ -6,9 +6,10 @@
 //! duplicates and contradictions, and point at the line and column to fix. `[cgroup]`, with
 //! its preset and its kernel rules, is in `cgroup.rs`; `[namespaces]` in `namespaces.rs`;
 //! `[mounts]` and `[[mount]]` in `mounts.rs`; `[process]` in `process.rs` (its privileges in
-//! `security.rs` and `seccomp/`); `[supervision]` in `supervision.rs`.
+//! `security.rs` and `seccomp/`); `[supervision]` in `supervision.rs`; `[[service]]` in `services.rs`.
 
 mod process;
+mod services;
 mod supervision;
 
 use keel_wire::{Config, NamespaceSet, Process, Supervision};
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::cgroup::{CgroupTable, CompiledCgroup};
-use crate::field::unspanned;
+use crate::field::{records, unspanned};
 use crate::landlock::{CompiledLandlock, LandlockTable};
 use crate::mounts::{self, CompiledMounts, MountTable, MountsTable};
 use crate::namespaces::{CompiledNamespaces, NamespacesTable};
@@ -27,6 +28,7 @@ use process::CompiledProcess;
 use supervision::CompiledSupervision;
 
 pub use process::ProcessTable;
+pub use services::ServiceTable;
 pub use supervision::SupervisionTable;
 
 /// A keel.toml file.
@@ -50,6 +52,9 @@ pub struct Document {
     /// A Landlock ruleset for the program: what it may do with files, TCP ports and IPC.
     #[schemars(with = "Option<LandlockTable>")]
     pub landlock: Option<Spanned<LandlockTable>>,
+    /// Processes keel runs beside the program (at most 32), started in the order their after gives, restarted, stopped in reverse.
+    #[schemars(with = "Option<Vec<ServiceTable>>")]
+    pub service: Option<Vec<Spanned<ServiceTable>>>,
 }
 
 /// The bytes a `wire::Config` borrows, compiled from a document.
@@ -61,6 +66,8 @@ pub struct Compiled {
     namespaces: Option<CompiledNamespaces>,
     mounts: Option<CompiledMounts>,
     landlock: Option<CompiledLandlock>,
+    /// The service records, in start order.
+    services: Vec<u8>,
 }
 
 impl Compiled {
@@ -77,6 +84,7 @@ impl Compiled {
             namespaces: self.namespaces.as_ref().map(CompiledNamespaces::config),
             mounts: self.mounts.as_ref().map(CompiledMounts::config),
             landlock: self.landlock.as_ref().map(CompiledLandlock::config),
+            services: records(&self.services),
         }
     }
 }
@@ -111,6 +119,9 @@ impl Document {
             .as_ref()
             .map(|landlock| landlock.get_ref().compile(source, landlock.span()))
             .transpose()?;
+        if let Some(services) = &self.service {
+            compiled.services = services::compile(source, services)?;
+        }
         Ok(compiled)
     }
 
@@ -164,6 +175,7 @@ impl Document {
                 .as_ref()
                 .map(|landlock| LandlockTable::from_wire(landlock).map(unspanned))
                 .transpose()?,
+            service: services::from_wire(config.services)?,
         })
     }
 }

@@ -245,7 +245,7 @@ fn parse_mode(source: &Source, mode: &Spanned<String>) -> Result<Mode, String> {
         })
 }
 
-fn parse_signal(source: &Source, signal: &Spanned<String>) -> Result<u8, String> {
+pub(super) fn parse_signal(source: &Source, signal: &Spanned<String>) -> Result<u8, String> {
     syntax::parse_signal(signal.get_ref().as_bytes()).ok_or_else(|| {
         let message = format!(
             "unknown signal {:?}: use a name such as \"KILL\" or \"SIGKILL\", 1..=64, or RTMIN+n{}",
@@ -256,7 +256,7 @@ fn parse_signal(source: &Source, signal: &Spanned<String>) -> Result<u8, String>
     })
 }
 
-fn duration_ms(source: &Source, duration: &Spanned<String>) -> Result<u32, String> {
+pub(super) fn duration_ms(source: &Source, duration: &Spanned<String>) -> Result<u32, String> {
     syntax::parse_duration_ms(duration.get_ref().as_bytes()).ok_or_else(|| {
         let message = "durations are written \"250ms\", \"5s\" or \"1m\" (at most 49 days)";
         source.error(duration.span(), message)
@@ -309,7 +309,7 @@ fn rewrites(source: &Source, list: &List) -> Result<Vec<[u8; 2]>, String> {
 }
 
 /// How `inspect` writes a signal: `TERM`, `RTMIN+3`, or the number (0 means "drop").
-fn signal_text(signal: u8) -> String {
+pub(super) fn signal_text(signal: u8) -> String {
     match syntax::signal_name(signal) {
         Some(name) => name.to_owned(),
         None if signal == syntax::RTMIN => "RTMIN".to_owned(),
@@ -319,7 +319,7 @@ fn signal_text(signal: u8) -> String {
 }
 
 /// How `inspect` writes a duration: in the largest unit that keeps it exact.
-fn duration_text(ms: u32) -> String {
+pub(super) fn duration_text(ms: u32) -> String {
     match ms {
         0 => "0s".to_owned(),
         _ if ms.is_multiple_of(60_000) => format!("{}m", ms / 60_000),

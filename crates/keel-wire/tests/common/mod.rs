@@ -305,6 +305,7 @@ impl Owned {
             namespaces: self.namespaces.as_ref().map(OwnedNamespaces::config),
             mounts: self.mounts.as_ref().map(OwnedMounts::config),
             landlock: self.landlock.as_ref().map(OwnedLandlock::config),
+            services: List::default(),
         }
     }
 }

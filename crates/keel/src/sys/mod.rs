@@ -18,6 +18,8 @@ mod namespaces;
 mod processes;
 #[cfg(feature = "seccomp")]
 mod seccomp;
+#[cfg(feature = "services")]
+mod services;
 mod signals;
 mod start;
 mod static_cell;
@@ -45,6 +47,8 @@ pub use processes::{execve, fork};
 pub use processes::{prctl, prctl4, set_rlimit};
 #[cfg(feature = "seccomp")]
 pub use seccomp::seccomp_set_mode_filter;
+#[cfg(feature = "services")]
+pub use services::{AUTOBIND_NAME_MAX, notify_socket, signal_when_readable};
 pub use signals::{
     ALL_SIGNALS, SigInfo, SigSet, kill, set_signal_ignored, set_signal_mask, signal, sigtimedwait,
 };
