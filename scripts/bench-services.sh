@@ -21,7 +21,7 @@
 #               no readiness protocol), as an event listener sees PROCESS_STATE_RUNNING
 # Memory is that of the supervision processes alone, after all are ready: keel; s6-svscan and
 # its 5 s6-supervise; supervisord (not its event listener). Each side is stopped with SIGTERM
-# and must exit 0 (s6-svscan, supervisord) or with keel's status, and leave no service behind.
+# and must exit 0 and leave no service behind.
 set -euo pipefail
 
 PROG=bench-services.sh
