@@ -10,7 +10,8 @@
 #                 an order rotated from round to round, so a slow spell hits all alike
 #   --keel PATH   the keel to measure (default target/release/keel, built first)
 #   --sides LIST  comma-separated, of keel,s6,supervisord (default all three)
-# Needs root (for nothing but the installs: scripts/setup.sh --bench) and busybox-static.
+# Needs root (the installs of scripts/setup.sh --bench; supervisord runs as user=root) and
+# busybox-static.
 #
 # A service is a busybox sh script that writes a newline to fd 3 when its supervisor gave it
 # one (keel's ready = "fd:3", s6's notification-fd 3), then execs `sleep 3600`. "Ready" is
@@ -44,7 +45,7 @@ while [[ $# -gt 0 ]]; do
     --keel) [[ $# -ge 2 ]] || die "--keel needs a path"; keel=$(realpath "$2"); build=0; shift 2 ;;
     --no-build) build=0; shift ;;
     --sides) [[ $# -ge 2 ]] || die "--sides needs a list"; sides=$2; shift 2 ;;
-    -h | --help) sed -n '8,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '8,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
     esac
 done
