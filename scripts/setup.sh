@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what keel's build, tests and demo need on a fresh Debian 12 machine, and nothing
 # that is already there. Safe to run again. Usage: scripts/setup.sh [--bench]
-#   --bench  also the peers measured by scripts/bench.sh (tini, dumb-init, catatonit, …)
+#   --bench  also the peers measured by scripts/bench*.sh (tini, dumb-init, catatonit, s6, …)
 set -euo pipefail
 
 # runc and crun write the OCI configs of crates/keel-gen/tests/fixtures/oci (README there);
@@ -17,7 +17,8 @@ packages=(qemu-system-x86 busybox-static cpio lz4 zstd util-linux procps file py
     docker.io podman libseccomp-dev pkg-config groff-base man-db uidmap redis-server bubblewrap
     passwd)
 if [[ ${1:-} == --bench ]]; then
-    packages+=(tini dumb-init catatonit hyperfine strace)
+    # s6 and supervisor: the service supervisors scripts/bench-services.sh sets keel beside.
+    packages+=(tini dumb-init catatonit hyperfine strace s6 supervisor)
 fi
 
 missing=()

@@ -329,3 +329,28 @@ case_example_multistage() {
     run_ctr localhost/keel-test:multistage /bin/sh -c true 2>/dev/null || rc=$?
     expect "no /bin/sh in the image" 127 "$rc"
 }
+
+# Services alone (services.toml, no [process]): db, web once db is ready, worker once web
+# is (each says "NAME-up" before it writes its readiness line; the last says "ready");
+# `E stop` stops them in reverse order, web with its own stop signal (QUIT), each exiting by
+# itself within its grace (0.3 s after its signal), and keel exits 0.
+case_services_ordered() {
+    detached keel-services "$IMG_PLAIN" /sbin/keel -c /etc/keel/services.cfg
+    timed_stop keel-services 0 || return 1
+    ((STOP_MS < 5000)) || { echo "FAILED: stop took $STOP_MS ms, past the services' grace"; return 1; }
+    local out
+    out=$(E logs keel-services 2>&1)
+    echo "$out"
+    expect "start in order, stop in reverse" "db-start
+db-up
+web-start
+web-up
+worker-start
+ready
+worker-got-TERM
+worker-exit
+web-got-QUIT
+web-exit
+db-got-TERM
+db-exit" "$out"
+}
