@@ -541,6 +541,10 @@ fn errors_point_at_line_and_column() {
             "3:1: [[service]] needs keel to supervise, but mode = \"exec\" replaces keel with the program: remove the services or the mode",
         ),
         (
+            "[supervision]\nstatus_fd = 3\n[[service]]\nname = \"a\"\nargs = [\"x\"]\n",
+            "3:1: [[service]] and status_fd/block_fd: the launcher's descriptors are for one workload: run the services without them",
+        ),
+        (
             "[[service]]\nname = \"a\"\n",
             "1:1: service \"a\" has no args: name its program, as in args = [\"/usr/bin/redis-server\"]",
         ),

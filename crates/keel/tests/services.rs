@@ -385,3 +385,23 @@ fn services_are_refused_in_exec_mode_where_nothing_supervises_them() {
     );
     assert!(!marker.exists(), "the service ran");
 }
+
+#[test]
+fn services_are_refused_with_a_launchers_descriptors() {
+    // keel-gen refuses status_fd/block_fd beside services; the command line can still ask.
+    let dir = Scratch::new("svc-launcher");
+    let marker = dir.path("ran");
+    let toml = service("a", &format!("touch {}", marker.display()), "");
+    for option in ["--status-fd", "--block-fd"] {
+        let mut cmd = keel(&dir, &toml, &[option, "1", "true"]);
+        // The refusal comes before the descriptor's own check: 1 would fail that one.
+        let out = run(&mut cmd);
+        assert_eq!(status(&out), 2, "{option}: {}", text(&out.stderr));
+        assert_eq!(
+            text(&out.stderr).trim_end(),
+            "keel: launcher: --status-fd and --block-fd are for one workload, and this config has services: run the services without them",
+            "{option}"
+        );
+    }
+    assert!(!marker.exists(), "a service ran");
+}

@@ -128,6 +128,16 @@ impl Document {
                     "[[service]] needs keel to supervise, but mode = \"exec\" replaces keel with the program: remove the services or the mode",
                 ));
             }
+            // The launcher's lines describe one workload (keel refuses the pair too).
+            let supervision = compiled.supervision.config();
+            if let Some(first) = services.first()
+                && (supervision.status_fd.is_some() || supervision.block_fd.is_some())
+            {
+                return Err(source.error(
+                    first.span(),
+                    "[[service]] and status_fd/block_fd: the launcher's descriptors are for one workload: run the services without them",
+                ));
+            }
             compiled.services = services::compile(source, services)?;
         }
         Ok(compiled)
