@@ -8,7 +8,7 @@
 # +5376: the launcher interface (--status-fd, --block-fd; issue 14 part 4), under namespaces;
 # +3912: subordinate id ranges through newuidmap/newgidmap (issue 14 part 2), under namespaces;
 # +10464: services ([[service]]: readiness, restarts, ordered stop; the services feature).
-FULL_BUDGET=115592
+FULL_BUDGET=115576
 # -216: a keel without the seal part no longer takes (and silently ignored) --seal and --no-seal;
 # +72: the decoder's services section and its "built without services" refusal.
 MINIMAL_BUDGET=35640

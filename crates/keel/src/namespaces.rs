@@ -236,7 +236,7 @@ fn write_proc(pid: i32, file: &str, text: &[u8], own: u32) -> Result<(), ()> {
         // The fix around keel's own id, which a map may give without privilege.
         let (hint, fix): (&str, &str) = match e {
             Errno::PERM if file == "uid_map" => (
-                ": without CAP_SETUID in the parent namespace keel may map only its own uid: set host_id = ",
+                ": every host id must be keel's own uid or one its user namespace maps: set host_id = ",
                 " with size = 1, or start keel as root",
             ),
             Errno::PERM if file == "gid_map" => (

@@ -25,10 +25,18 @@ fn what_needs_root_is_one_line_with_the_fix() {
          uid_mappings = [{{ container_id = 0, host_id = 100000, size = 65536 }}]\n\
          gid_mappings = [{{ container_id = 0, host_id = {gid}, size = 1 }}]\nsetgroups = \"deny\"\n"
     );
+    // More than its own uid: keel asks newuidmap, which refuses a range /etc/subuid does not
+    // grant (the test user has none), and its line names the fix.
+    let line = u.setup_error(&toml);
+    let pid = line
+        .strip_prefix("keel: uid map: newuidmap ")
+        .and_then(|rest| rest.split_once(' '))
+        .map(|(pid, _)| pid)
+        .unwrap_or_else(|| panic!("not newuidmap's refusal: {line}"));
     assert_eq!(
-        u.setup_error(&toml),
+        line.replacen(pid, "PID", 1),
         format!(
-            "keel: namespaces: write /proc/PID/uid_map: EPERM (Operation not permitted): without CAP_SETUID in the parent namespace keel may map only its own uid: set host_id = {uid} with size = 1, or start keel as root\n"
+            "keel: uid map: newuidmap PID 0 100000 65536: exit 1 (newuidmap: uid range [0-65536) -> [100000-165536) not allowed; uid {uid} may map only its own uid and the ranges /etc/subuid grants it; fix: usermod --add-subuids 100000-165535 $(id -nu {uid}))\n"
         )
     );
     let toml = format!(
