@@ -12,10 +12,12 @@ set -euo pipefail
 # (crates/keel/tests/subids.rs); redis-server (with redis-cli) is the real sd_notify daemon
 # keel starts as a service (crates/keel/tests/services.rs); bubblewrap is the other side of
 # crates/keel/tests/sandbox_jl.rs (the same rootless sandbox in bwrap and keel); passwd's
-# useradd/userdel make the test users of the unprivileged tests.
+# useradd/userdel make the test users of the unprivileged tests. fuse-overlayfs is podman's
+# storage driver in the VM's BenchExec case (crates/keel/tests/vm/benchexec-podman.sh), which
+# runs the host's userland (podman only recommends it, and recommends are not installed).
 packages=(qemu-system-x86 busybox-static cpio lz4 zstd util-linux procps file python3 runc crun
     docker.io podman libseccomp-dev pkg-config groff-base man-db uidmap redis-server bubblewrap
-    passwd)
+    passwd fuse-overlayfs)
 if [[ ${1:-} == --bench ]]; then
     # s6 and supervisor: the service supervisors scripts/bench-services.sh sets keel beside.
     packages+=(tini dumb-init catatonit hyperfine strace s6 supervisor)
