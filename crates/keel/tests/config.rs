@@ -10,7 +10,8 @@ mod common;
 use common::{KEEL, Scratch};
 
 fn run(cmd: &mut Command) -> Output {
-    cmd.stdin(Stdio::null()).output().expect("run")
+    // Some of the programs run here are keels with a config embedded this moment.
+    common::output_of_written(cmd.stdin(Stdio::null()))
 }
 
 fn code(out: &Output) -> i32 {

@@ -269,3 +269,19 @@ pub fn processes_mentioning(marker: &std::path::Path) -> Vec<String> {
     }
     found
 }
+
+/// `cmd.output()`, for a program this test binary has just written: while another test
+/// thread forks, its child holds (until its exec) every descriptor open at that moment, the
+/// written file's among them, and exec of a file open for writing fails with ETXTBSY. Such
+/// a child execs within milliseconds, so a short retry is the whole fix.
+pub fn output_of_written(cmd: &mut Command) -> Output {
+    for _ in 0..100 {
+        match cmd.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            result => return result.expect("run"),
+        }
+    }
+    panic!("{cmd:?}: still ETXTBSY after 1 s");
+}
